@@ -1,0 +1,252 @@
+"""Typed, validated configuration for one deployment environment.
+
+Every model forbids unknown keys, so a typo in a YAML file is an error rather than a silently
+ignored setting. Cross-field rules (CIDR overlap, min <= max, what prod requires) live here too,
+so nothing downstream has to re-check them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from itertools import combinations
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ManagedBy = "cdktf"
+Workload = Literal["refactor", "tablesleuth"]
+
+AwsRegion = Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$", examples=["us-east-2"])]
+AccountId = Annotated[str, Field(pattern=r"^\d{12}$")]
+Arn = Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:.+$")]
+BucketName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+DnsName = Annotated[str, Field(pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")]
+EnvironmentName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{1,11}$")]
+
+# CloudWatch Logs accepts only these retention periods (days).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+                      2192, 2557, 2922, 3288, 3653)
+
+# Fargate's valid task sizes: CPU units -> allowed memory (MiB).
+FARGATE_MEMORY = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4097, 1024)),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 16385, 1024)),
+    4096: tuple(range(8192, 30721, 1024)),
+}
+
+# Three tiers of subnets (public, private app, isolated database) share a VPC. Each subnet is
+# the VPC's prefix + 4 bits, and each tier owns a fixed run of MAX_AZS blocks, so adding an AZ
+# later appends a subnet and never renumbers the existing ones.
+SUBNET_TIERS = ("public", "private", "isolated")
+SUBNET_PREFIX_BITS = 4
+MAX_AZS = 4
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tags(StrictModel):
+    """The tags every resource carries; Environment and ManagedBy are added from the env itself."""
+
+    project: str = Field(min_length=1, max_length=64)
+    owner: str = Field(min_length=1, max_length=128)
+    cost_center: str = Field(min_length=1, max_length=64)
+
+
+class StateConfig(StrictModel):
+    """Where Terraform state lives: one bucket and one lock table per environment."""
+
+    bucket: BucketName
+    lock_table: str = Field(pattern=r"^[A-Za-z0-9_.-]{3,255}$")
+    region: AwsRegion
+
+
+class NetworkConfig(StrictModel):
+    """One VPC of one workload in one region."""
+
+    cidr: ipaddress.IPv4Network
+    az_count: int = Field(ge=1, le=MAX_AZS)
+    availability_zones: list[str] | None = Field(
+        default=None, description="Explicit AZ names; by default <region>a, <region>b, ..."
+    )
+    nat_gateways: Literal["none", "single", "per_az"]
+    interface_endpoints: bool = Field(
+        description="ssm, ssmmessages, ec2messages, logs, secretsmanager, ecr.api, ecr.dkr"
+    )
+    flow_log_retention_days: int = 90
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr_size(cls, cidr: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+        if not 16 <= cidr.prefixlen <= 24:
+            raise ValueError(f"VPC CIDR {cidr} must be between /16 and /24 (AWS allows no larger)")
+        if not cidr.is_private:
+            raise ValueError(f"VPC CIDR {cidr} must be a private (RFC 1918) range")
+        return cidr
+
+    @field_validator("flow_log_retention_days")
+    @classmethod
+    def _retention(cls, days: int) -> int:
+        if days not in LOG_RETENTION_DAYS:
+            raise ValueError(f"{days} is not a CloudWatch Logs retention; use one of {LOG_RETENTION_DAYS}")
+        return days
+
+    @model_validator(mode="after")
+    def _zones_match_count(self) -> NetworkConfig:
+        if self.availability_zones is not None and len(self.availability_zones) != self.az_count:
+            raise ValueError(
+                f"availability_zones lists {len(self.availability_zones)} zones but az_count is "
+                f"{self.az_count}; make them agree or drop availability_zones"
+            )
+        return self
+
+    def zones(self, region: str) -> list[str]:
+        if self.availability_zones is not None:
+            return list(self.availability_zones)
+        return [f"{region}{letter}" for letter in "abcd"[: self.az_count]]
+
+    def subnet_cidrs(self) -> dict[str, list[str]]:
+        """Tier -> one CIDR per AZ, carved in order from the VPC range."""
+        blocks = list(self.cidr.subnets(prefixlen_diff=SUBNET_PREFIX_BITS))
+        return {
+            tier: [str(block) for block in blocks[i * MAX_AZS : i * MAX_AZS + self.az_count]]
+            for i, tier in enumerate(SUBNET_TIERS)
+        }
+
+
+class DatabaseConfig(StrictModel):
+    """Aurora Serverless v2 sizing and protection (the seed's DatabaseEnvironmentConfig)."""
+
+    min_capacity: float = Field(ge=0.5, le=256, multiple_of=0.5)
+    max_capacity: float = Field(ge=1, le=256, multiple_of=0.5)
+    backup_retention: int = Field(ge=1, le=35, description="days")
+    deletion_protection: bool
+    reader_count: int = Field(default=0, ge=0, le=15)
+
+    @model_validator(mode="after")
+    def _min_le_max(self) -> DatabaseConfig:
+        if self.min_capacity > self.max_capacity:
+            raise ValueError(
+                f"min_capacity ({self.min_capacity}) must be <= max_capacity ({self.max_capacity})"
+            )
+        return self
+
+
+class ComputeConfig(StrictModel):
+    """ECS Fargate sizing (the seed's ComputeEnvironmentConfig)."""
+
+    cpu: Literal[256, 512, 1024, 2048, 4096]
+    memory: int
+    min_tasks: int = Field(ge=0, le=100)
+    max_tasks: int = Field(ge=1, le=100)
+    use_spot: bool
+
+    @model_validator(mode="after")
+    def _sizes(self) -> ComputeConfig:
+        if self.memory not in FARGATE_MEMORY[self.cpu]:
+            raise ValueError(
+                f"memory {self.memory} is not valid with cpu {self.cpu}; Fargate allows "
+                f"{list(FARGATE_MEMORY[self.cpu])}"
+            )
+        if self.min_tasks > self.max_tasks:
+            raise ValueError(f"min_tasks ({self.min_tasks}) must be <= max_tasks ({self.max_tasks})")
+        return self
+
+
+class EmulatorWorkarounds(StrictModel):
+    """Controls the embedded AWS (moto) cannot honour. Only an environment with local_aws may set
+    them, and each one names the gap it works around. Real environments never have this section."""
+
+    skip_tls_only_bucket_policies: bool = Field(
+        default=False,
+        description="moto evaluates bucket-policy conditions as always true, so the Deny on "
+        "aws:SecureTransport=false would refuse every object request, Terraform's state reads included",
+    )
+
+
+class Environment(StrictModel):
+    """One deployment environment: an account, its regions and every workload's settings."""
+
+    name: EnvironmentName
+    account_id: AccountId
+    primary_region: AwsRegion
+    dr_region: AwsRegion
+    domain: DnsName
+    certificate_arn: Arn | None = None
+    tags: Tags
+    state: StateConfig
+    local_aws: bool = Field(
+        default=False,
+        description="Point providers and backends at the embedded AWS (moto) instead of AWS",
+    )
+    emulator_workarounds: EmulatorWorkarounds | None = None
+    networks: dict[Workload, dict[AwsRegion, NetworkConfig]]
+    database: DatabaseConfig
+    compute: ComputeConfig
+
+    @property
+    def is_production(self) -> bool:
+        return self.name == "prod"
+
+    def default_tags(self) -> dict[str, str]:
+        return {
+            "Environment": self.name,
+            "Project": self.tags.project,
+            "Owner": self.tags.owner,
+            "CostCenter": self.tags.cost_center,
+            "ManagedBy": ManagedBy,
+        }
+
+    @property
+    def tls_only_bucket_policies(self) -> bool:
+        return not (self.emulator_workarounds and self.emulator_workarounds.skip_tls_only_bucket_policies)
+
+    @model_validator(mode="after")
+    def _workarounds_only_for_the_emulator(self) -> Environment:
+        if self.emulator_workarounds is not None and not self.local_aws:
+            raise ValueError("emulator_workarounds is only allowed with local_aws: true; real AWS needs every control")
+        return self
+
+    @model_validator(mode="after")
+    def _regions(self) -> Environment:
+        if self.primary_region == self.dr_region:
+            raise ValueError("dr_region must differ from primary_region, or DR gives no protection")
+        refactor = self.networks.get("refactor", {})
+        if self.primary_region not in refactor:
+            raise ValueError(
+                f"networks.refactor must include the primary region {self.primary_region}; "
+                f"it lists {sorted(refactor) or 'none'}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _cidrs_do_not_overlap(self) -> Environment:
+        # Across regions as well as within one: VPCs of one environment may be peered later.
+        vpcs = [
+            (f"networks.{workload}.{region}.cidr", net.cidr)
+            for workload, regions in self.networks.items()
+            for region, net in regions.items()
+        ]
+        for (path_a, cidr_a), (path_b, cidr_b) in combinations(vpcs, 2):
+            if cidr_a.overlaps(cidr_b):
+                raise ValueError(f"{path_a} ({cidr_a}) overlaps {path_b} ({cidr_b}); give each VPC its own range")
+        return self
+
+    @model_validator(mode="after")
+    def _production_rules(self) -> Environment:
+        if not self.is_production:
+            return self
+        for workload, regions in self.networks.items():
+            for region, net in regions.items():
+                if net.az_count < 2:
+                    raise ValueError(f"prod requires multi-AZ: networks.{workload}.{region}.az_count must be >= 2")
+                if net.nat_gateways != "per_az":
+                    raise ValueError(
+                        f"prod requires a NAT gateway per AZ: set networks.{workload}.{region}.nat_gateways: per_az"
+                    )
+        if not self.database.deletion_protection:
+            raise ValueError("prod requires database.deletion_protection: true")
+        return self
