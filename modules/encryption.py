@@ -1,0 +1,65 @@
+"""Customer-managed KMS keys with rotation and a key policy scoped to the services that use them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from constructs import Construct
+
+from modules.iam import Statement, policy_document
+
+# What a service needs to encrypt and decrypt with a key on a caller's behalf.
+SERVICE_KEY_ACTIONS = ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*")
+
+
+class EncryptionKey(Construct):
+    """A rotating KMS key with an alias.
+
+    The account root keeps administration (AWS's default key policy, which lets IAM policies
+    grant use); each service grant adds one statement for one service principal, optionally
+    narrowed by conditions such as the encryption context.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        alias: str,
+        description: str,
+        account_id: str,
+        service_grants: Sequence[Statement] = (),
+        deletion_window_days: int = 30,
+    ) -> None:
+        super().__init__(scope, id_)
+        statements = [
+            # In a key policy "*" means "this key". The condition keeps every caller in the account.
+            Statement(
+                sid="AccountAdministersKey",
+                actions=["kms:*"],
+                principals={"AWS": [f"arn:aws:iam::{account_id}:root"]},
+                conditions=[("StringEquals", "kms:CallerAccount", [account_id])],
+            ),
+            *service_grants,
+        ]
+        self.policy = policy_document(self, "policy", statements)
+        self.key = KmsKey(
+            self,
+            "key",
+            description=description,
+            enable_key_rotation=True,
+            deletion_window_in_days=deletion_window_days,
+            policy=self.policy.json,
+        )
+        self.alias = KmsAlias(self, "alias", name=f"alias/{alias}", target_key_id=self.key.key_id)
+
+    @property
+    def arn(self) -> str:
+        return self.key.arn
+
+    @staticmethod
+    def service_grant(sid: str, service: str, *, conditions=()) -> Statement:
+        """Let an AWS service principal use the key (e.g. logs.<region>.amazonaws.com)."""
+        return Statement(sid=sid, actions=SERVICE_KEY_ACTIONS, principals={"Service": [service]}, conditions=conditions)

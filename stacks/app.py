@@ -1,0 +1,22 @@
+"""Build the cdktf App: every stack of every selected environment."""
+
+from __future__ import annotations
+
+from cdktf import App
+
+from environments.schema import Environment
+from stacks.bootstrap import BootstrapStack
+from stacks.network import NetworkStack
+
+
+def add_environment(app: App, env: Environment) -> None:
+    BootstrapStack(app, env=env)
+    for region in env.networks.get("refactor", {}):
+        NetworkStack(app, env=env, workload="refactor", region=region)
+
+
+def build_app(environments: list[Environment], *, outdir: str = "cdktf.out") -> App:
+    app = App(outdir=outdir, skip_validation=False)
+    for env in environments:
+        add_environment(app, env)
+    return app

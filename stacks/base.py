@@ -1,0 +1,102 @@
+"""The base every stack shares: naming, the AWS provider with default tags, and S3 state.
+
+A stack is one environment x one component x (where it is regional) one region. Its state key
+is <env>/<stack>.tfstate in the environment's state bucket, locked in DynamoDB.
+"""
+
+from __future__ import annotations
+
+from cdktf import S3Backend, TerraformStack
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderEndpoints
+from constructs import Construct
+
+from environments.schema import Environment
+from modules.storage import TLS_ONLY_BUCKETS_CONTEXT
+from scripts import local_aws
+
+# The bindings (cdktf-cdktf-provider-aws 19.65.1) write an exact "5.99.1"; any 5.x from 5.99 on
+# speaks the same schema, and a pinned minor would refuse the provider a mirror or registry has.
+AWS_PROVIDER_CONSTRAINT = "~> 5.99"
+
+# Every service endpoint the stacks use, pointed at the embedded AWS in the local environment.
+LOCAL_AWS_SERVICES = (
+    "acm", "apigateway", "appautoscaling", "autoscaling", "backup", "budgets", "ce", "cloudfront",
+    "cloudwatch", "cognitoidp", "configservice", "dynamodb", "ec2", "ecr", "ecs", "elasticache",
+    "elbv2", "events", "iam", "imagebuilder", "kms", "lambda_", "logs", "rds", "route53",
+    "s3", "scheduler", "secretsmanager", "sns", "sqs", "ssm", "sts", "wafv2", "xray",
+)
+
+
+def stack_name(env: Environment, component: str, region: str | None = None) -> str:
+    """dev-bootstrap, dev-refactor-network-us-east-2: env, component, and region when regional."""
+    return "-".join(part for part in (env.name, component, region) if part)
+
+
+class EnvironmentStack(TerraformStack):
+    """A TerraformStack bound to one environment and home region."""
+
+    def __init__(self, scope: Construct, *, env: Environment, component: str, region: str | None = None,
+                 regional_name: bool = True) -> None:
+        self.env = env
+        self.region = region or env.primary_region
+        self.component = component
+        super().__init__(scope, stack_name(env, component, self.region if regional_name else None))
+        # Cross-cutting settings that constructs read from context rather than from every caller.
+        self.node.set_context(TLS_ONLY_BUCKETS_CONTEXT, env.tls_only_bucket_policies)
+        self.provider = self.aws_provider(self.region)
+        self._s3_backend()
+        self.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_CONSTRAINT)
+
+    @property
+    def name(self) -> str:
+        return self.node.id
+
+    @property
+    def state_key(self) -> str:
+        return f"{self.env.name}/{self.name}.tfstate"
+
+    def aws_provider(self, region: str, alias: str | None = None) -> AwsProvider:
+        """The default provider, or an aliased one for a second region (e.g. DR or us-east-1)."""
+        settings: dict = {
+            "region": region,
+            "default_tags": [{"tags": {**self.env.default_tags(), "Stack": self.name}}],
+        }
+        if alias:
+            settings["alias"] = alias
+        if self.env.local_aws:
+            endpoint = local_aws.endpoint_url()
+            settings.update(
+                endpoints=[AwsProviderEndpoints(**{service: endpoint for service in LOCAL_AWS_SERVICES})],
+                skip_credentials_validation=True,
+                skip_requesting_account_id=True,
+                skip_metadata_api_check="true",
+                s3_use_path_style=True,
+            )
+        else:
+            settings["allowed_account_ids"] = [self.env.account_id]
+        return AwsProvider(self, f"aws-{alias}" if alias else "aws", **settings)
+
+    def _s3_backend(self) -> None:
+        settings: dict = {
+            "bucket": self.env.state.bucket,
+            "key": self.state_key,
+            "region": self.env.state.region,
+            "encrypt": True,
+            "dynamodb_table": self.env.state.lock_table,
+        }
+        if self.env.local_aws:
+            endpoint = local_aws.endpoint_url()
+            settings.update(
+                endpoints={"s3": endpoint, "dynamodb": endpoint, "sts": endpoint, "iam": endpoint},
+                use_path_style=True,
+                skip_credentials_validation=True,
+                skip_requesting_account_id=True,
+                skip_metadata_api_check=True,
+                skip_region_validation=True,
+            )
+        else:
+            settings["allowed_account_ids"] = [self.env.account_id]
+        S3Backend(self, **settings)
+        # Terraform 1.11 deprecates DynamoDB locking in favour of S3 lock files. Running both is
+        # its documented migration mode; cdktf 0.20's S3Backend has no field for it.
+        self.add_override("terraform.backend.s3.use_lockfile", True)
