@@ -1,0 +1,110 @@
+# The verbs of this repository. Each target does its own set-up, idempotently.
+#   make deploy            deploy the local environment to the embedded AWS (moto)
+#   make test              the whole test suite (CI runs this)
+# ENV selects an environment (local, dev, staging, prod). synth/validate/scan default to all.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+PIPENV_VERSION := 2026.10.3
+# pip's own default index, so no registry host is written in this repository.
+PIP_INDEX_URL ?= $(shell $(PYTHON) -c 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)')
+export PIP_INDEX_URL
+export PIPENV_VENV_IN_PROJECT := 1
+export PIPENV_VERBOSITY := -1
+export PIPENV_NOSPIN := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CHECKPOINT_DISABLE := 1
+export PYTHONUNBUFFERED := 1
+
+PIPENV := $(PYTHON) -m pipenv
+RUN := $(PIPENV) run python
+STAMPS := .build/stamps
+CHECKOV := .build/checkov/bin/checkov
+
+ENV ?=
+DEPLOY_ENV := $(or $(ENV),local)
+
+.PHONY: help setup synth validate scan plan deploy drift destroy test test-fast lint bench \
+        local-aws-start local-aws-stop local-aws-status clean
+
+help: ## list the verbs
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(STAMPS)/pipenv-tool:
+	@mkdir -p $(STAMPS)
+	@$(PYTHON) -m pipenv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "pipenv==$(PIPENV_VERSION)"
+	@touch $@
+
+$(STAMPS)/python-env: Pipfile.lock $(STAMPS)/pipenv-tool
+	$(PIPENV) sync --dev
+	@touch $@
+
+$(STAMPS)/node-env: package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm not found; install Node.js 20 or newer" >&2; exit 2; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(STAMPS) && touch $@
+
+$(CHECKOV): tools/checkov.requirements.txt
+	rm -rf .build/checkov
+	$(PYTHON) -m venv .build/checkov
+	.build/checkov/bin/pip install --quiet --disable-pip-version-check -r tools/checkov.requirements.txt
+	@touch $@
+
+setup: $(STAMPS)/python-env $(STAMPS)/node-env $(CHECKOV) ## install the Python env, cdktf-cli and checkov
+	@$(RUN) -c 'from scripts.toolchain import terraform_binary, write_cli_config; terraform_binary(); write_cli_config()' \
+	  || { echo "error: see above; the toolchain is incomplete" >&2; exit 2; }
+
+synth: setup ## synthesize stacks (ENV=dev,prod selects; default all)
+	$(RUN) -m scripts.ops synth $(ENV)
+
+validate: synth ## terraform validate every synthesized stack against the real provider
+	$(RUN) -m scripts.ops validate $(ENV)
+
+scan: synth ## checkov on the synthesized JSON, and on any saved plan JSON
+	$(RUN) -m scripts.scan synth $(ENV)
+	@for dir in .build/plans/*/; do \
+	  [ -d "$$dir" ] && ls "$$dir"*.json >/dev/null 2>&1 || continue; \
+	  $(RUN) -m scripts.scan plan "$$(basename "$$dir")"; \
+	done
+
+plan: setup ## saved plans + readable summary + checkov on each plan (ENV=x)
+	$(RUN) -m scripts.ops synth $(DEPLOY_ENV)
+	$(RUN) -m scripts.ops plan $(DEPLOY_ENV)
+
+deploy: setup ## bootstrap state, synth, checkov gate, deploy every stack in order (ENV=local)
+	$(RUN) -m scripts.ops deploy $(DEPLOY_ENV)
+
+drift: setup ## exit 0 when nothing would change, 2 when something would (ENV=x)
+	$(RUN) -m scripts.ops synth $(DEPLOY_ENV)
+	$(RUN) -m scripts.ops drift $(DEPLOY_ENV)
+
+destroy: setup ## destroy an environment's stacks in reverse order (ENV=x)
+	$(RUN) -m scripts.ops synth $(DEPLOY_ENV)
+	$(RUN) -m scripts.ops destroy $(DEPLOY_ENV)
+
+test: setup ## the whole suite: unit, stacks, terraform, integration, bad input
+	$(PIPENV) run pytest
+
+test-fast: setup ## everything but the deploy-to-moto integration tests
+	$(PIPENV) run pytest -m "not integration"
+
+lint: setup ## ruff
+	$(PIPENV) run ruff check .
+
+bench: setup ## synth and terraform timings, as JSON
+	$(RUN) -m scripts.bench
+
+local-aws-start: $(STAMPS)/python-env ## start the embedded AWS (moto) on 127.0.0.1
+	$(RUN) -m scripts.local_aws start
+
+local-aws-stop: $(STAMPS)/python-env ## stop it (everything it held is gone)
+	$(RUN) -m scripts.local_aws stop
+
+local-aws-status: $(STAMPS)/python-env
+	$(RUN) -m scripts.local_aws status
+
+clean: ## remove synth output and build state (not the environments)
+	rm -rf cdktf.out .build/plans .build/tfdata .build/scan .build/logs

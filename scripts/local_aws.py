@@ -1,0 +1,160 @@
+"""The embedded AWS: a moto server on 127.0.0.1 that the `local` environment deploys to.
+
+    python -m scripts.local_aws start|stop|status|endpoint
+
+State (pid, port, log) lives in .build/local-aws/. `start` is idempotent: it reuses a healthy
+server, prefers port 4566 and falls back to any free port, and waits until the server answers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+STATE_DIR = Path(os.environ.get("CDKTF_BUILD_DIR", REPO_ROOT / ".build")) / "local-aws"
+STATE_FILE = STATE_DIR / "server.json"
+LOG_FILE = STATE_DIR / "moto.log"
+HOST = "127.0.0.1"
+PREFERRED_PORT = 4566
+READY_TIMEOUT_S = 60
+
+# moto accepts any credentials; these are placeholders, not secrets, and never enter synth output.
+LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+
+
+def endpoint_url() -> str:
+    """Where the local environment's providers and backends point.
+
+    LOCAL_AWS_ENDPOINT wins; then a running server's recorded port; then the preferred port, so
+    synth works (and stays stable) when no server is running.
+    """
+    if override := os.environ.get("LOCAL_AWS_ENDPOINT"):
+        return override
+    state = _read_state()
+    if state and _alive(state["pid"]):
+        return state["endpoint"]
+    return f"http://{HOST}:{PREFERRED_PORT}"
+
+
+def credentials_env() -> dict[str, str]:
+    return dict(LOCAL_CREDENTIALS)
+
+
+def _read_state() -> dict | None:
+    try:
+        return json.loads(STATE_FILE.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def _healthy(endpoint: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=2) as response:  # noqa: S310 - loopback
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    if _port_free(PREFERRED_PORT):
+        return PREFERRED_PORT
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def start() -> str:
+    state = _read_state()
+    if state and _alive(state["pid"]) and _healthy(state["endpoint"]):
+        print(f"local AWS already running at {state['endpoint']} (pid {state['pid']})")
+        return state["endpoint"]
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    endpoint = f"http://{HOST}:{port}"
+    with LOG_FILE.open("ab") as log:
+        process = subprocess.Popen(  # noqa: S603 - fixed argv
+            [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # survives the make recipe that started it
+        )
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        if _healthy(endpoint):
+            STATE_FILE.write_text(json.dumps({"pid": process.pid, "port": port, "endpoint": endpoint}))
+            print(f"local AWS ready at {endpoint} (pid {process.pid}, log {LOG_FILE})")
+            return endpoint
+        time.sleep(0.3)
+    process.kill()
+    tail = LOG_FILE.read_text(errors="replace")[-2000:]
+    raise SystemExit(f"local AWS did not become ready on {endpoint} within {READY_TIMEOUT_S}s. Log tail:\n{tail}")
+
+
+def stop() -> None:
+    state = _read_state()
+    if not state or not _alive(state["pid"]):
+        print("local AWS is not running")
+        STATE_FILE.unlink(missing_ok=True)
+        return
+    pid = state["pid"]
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(50):
+        if not _alive(pid):
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+    STATE_FILE.unlink(missing_ok=True)
+    print(f"local AWS stopped (pid {pid}); everything it held is gone")
+
+
+def status() -> int:
+    state = _read_state()
+    if state and _alive(state["pid"]) and _healthy(state["endpoint"]):
+        print(f"running at {state['endpoint']} (pid {state['pid']})")
+        return 0
+    print("not running (start it with: make local-aws-start)")
+    return 1
+
+
+def main(argv: list[str]) -> int:
+    commands = {"start": lambda: start() and 0, "stop": lambda: stop() or 0, "status": status,
+                "endpoint": lambda: print(endpoint_url()) or 0}
+    if len(argv) != 1 or argv[0] not in commands:
+        print(f"usage: python -m scripts.local_aws {{{'|'.join(commands)}}}", file=sys.stderr)
+        return 2
+    return commands[argv[0]]()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,53 @@
+"""What cdktf synthesized: the stacks of each environment and the order to deploy them in."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from graphlib import TopologicalSorter
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+OUTDIR = Path(os.environ.get("CDKTF_OUTDIR", REPO_ROOT / "cdktf.out"))
+
+
+@dataclass(frozen=True)
+class SynthesizedStack:
+    name: str
+    directory: Path
+    dependencies: tuple[str, ...]
+
+    @property
+    def env(self) -> str:
+        return self.name.split("-", 1)[0]
+
+    @property
+    def is_bootstrap(self) -> bool:
+        return self.name == f"{self.env}-bootstrap"
+
+
+def load(outdir: Path = OUTDIR) -> list[SynthesizedStack]:
+    manifest_path = outdir / "manifest.json"
+    if not manifest_path.is_file():
+        raise SystemExit(f"{manifest_path} not found: run `make synth` first")
+    manifest = json.loads(manifest_path.read_text())
+    return [
+        SynthesizedStack(
+            name=name,
+            directory=outdir / Path(entry["synthesizedStackPath"]).parent,
+            dependencies=tuple(entry.get("dependencies", [])),
+        )
+        for name, entry in manifest["stacks"].items()
+    ]
+
+
+def deploy_order(stacks: list[SynthesizedStack], env: str | None = None) -> list[SynthesizedStack]:
+    """Bootstrap first (every other stack keeps its state in the bucket it makes), then by references."""
+    chosen = {s.name: s for s in stacks if env is None or s.env == env}
+    graph = {
+        s.name: {d for d in s.dependencies if d in chosen}
+        | ({f"{s.env}-bootstrap"} if not s.is_bootstrap and f"{s.env}-bootstrap" in chosen else set())
+        for s in chosen.values()
+    }
+    return [chosen[name] for name in TopologicalSorter(graph).static_order()]

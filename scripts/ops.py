@@ -1,0 +1,313 @@
+"""The verbs behind the Makefile: synth, validate, plan, deploy, drift, destroy.
+
+    python -m scripts.ops synth [ENV]
+    python -m scripts.ops validate [ENV]
+    python -m scripts.ops plan ENV
+    python -m scripts.ops deploy ENV
+    python -m scripts.ops drift ENV
+    python -m scripts.ops destroy ENV
+
+Terraform runs in each synthesized stack's directory with its data dir under .build/tfdata, so
+a re-synth never loses an initialised backend. Deploys apply exactly the saved plan that passed
+the checkov gate.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from environments.loader import ConfigError, load_environments
+from environments.schema import Environment
+from scripts import local_aws, manifest, scan
+from scripts.toolchain import BUILD_DIR, REPO_ROOT, Terraform, TerraformError, ToolchainError
+
+PLAN_ROOT = BUILD_DIR / "plans"
+LOCAL_STATE_ROOT = BUILD_DIR / "bootstrap-state"
+BOOTSTRAP_OVERRIDE = "bootstrap_local_backend_override.tf.json"
+LOCK_TIMEOUT = "-lock-timeout=120s"
+
+
+class GateFailed(Exception):
+    pass
+
+
+def _env(name: str) -> Environment:
+    return load_environments([name])[0]
+
+
+def _terraform(stack: manifest.SynthesizedStack, env: Environment, purpose: str = "state") -> Terraform:
+    extra = {"TF_DATA_DIR": str(BUILD_DIR / "tfdata" / purpose / stack.name)}
+    if env.local_aws:
+        extra.update(local_aws.credentials_env())
+    return Terraform(stack.directory, extra_env=extra, log_dir=BUILD_DIR / "logs" / env.name)
+
+
+def synth(env_name: str | None = None) -> None:
+    """Run the cdktf app (main.py) for one environment or all."""
+    started = time.monotonic()
+    run_env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    if env_name:
+        run_env["CDKTF_ENV"] = env_name
+    else:
+        run_env.pop("CDKTF_ENV", None)
+    completed = subprocess.run([sys.executable, str(REPO_ROOT / "main.py")], cwd=REPO_ROOT, env=run_env, check=False)  # noqa: S603
+    if completed.returncode != 0:
+        raise SystemExit(completed.returncode)
+    stacks = manifest.load()
+    print(f"synthesized {len(stacks)} stacks ({env_name or 'all environments'}) in {time.monotonic() - started:.1f}s")
+
+
+def validate(env_name: str | None = None) -> int:
+    stacks = [s for s in manifest.load() if env_name is None or s.env == env_name]
+    envs = {e.name: e for e in load_environments(sorted({s.env for s in stacks}))}
+
+    def one(stack: manifest.SynthesizedStack) -> tuple[str, str | None]:
+        tf = _terraform(stack, envs[stack.env], purpose="validate")
+        try:
+            tf.init("-backend=false")
+            tf.run("validate", "-no-color")
+        except TerraformError as exc:
+            return stack.name, str(exc)
+        return stack.name, None
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(one, stacks))
+    failures = [(name, err) for name, err in results if err]
+    for name, err in results:
+        print(f"  {'ok  ' if err is None else 'FAIL'} {name}")
+    for _name, err in failures:
+        print(err, file=sys.stderr)
+    print(f"terraform validate: {len(results) - len(failures)}/{len(results)} stacks valid")
+    return 1 if failures else 0
+
+
+def _plan_summary(plan_json: dict) -> dict[str, list[str]]:
+    summary: dict[str, list[str]] = {"create": [], "update": [], "delete": [], "replace": []}
+    for change in plan_json.get("resource_changes", []):
+        actions = change["change"]["actions"]
+        if actions == ["create"]:
+            summary["create"].append(change["address"])
+        elif actions == ["update"]:
+            summary["update"].append(change["address"])
+        elif actions == ["delete"]:
+            summary["delete"].append(change["address"])
+        elif "delete" in actions and "create" in actions:
+            summary["replace"].append(change["address"])
+    return summary
+
+
+def _plan_stack(stack: manifest.SynthesizedStack, env: Environment, tf: Terraform) -> tuple[Path, dict[str, list[str]]]:
+    out_dir = PLAN_ROOT / env.name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plan_file = out_dir / f"{stack.name}.tfplan"
+    tf.run("plan", "-input=false", "-no-color", LOCK_TIMEOUT, f"-out={plan_file}")
+    shown = tf.run("show", "-json", str(plan_file))
+    plan_json_path = out_dir / f"{stack.name}.json"
+    plan_json_path.write_text(shown.output if shown.output.lstrip().startswith("{") else shown.output[shown.output.index("{"):])
+    summary = _plan_summary(json.loads(plan_json_path.read_text()))
+    return plan_file, summary
+
+
+def _print_summary_line(stack: str, summary: dict[str, list[str]]) -> str:
+    line = (f"{stack}: {len(summary['create'])} to add, {len(summary['update'])} to change, "
+            f"{len(summary['delete'])} to destroy, {len(summary['replace'])} to replace")
+    destructive = summary["delete"] + summary["replace"]
+    if destructive:
+        line += "\n    DESTRUCTIVE: " + ", ".join(destructive)
+    return line
+
+
+def _gate(stack: manifest.SynthesizedStack, env: Environment, plan_file: Path) -> None:
+    result = scan.scan_plans(env.name, files=[plan_file.with_suffix(".json")], report_name=f"plan-{stack.name}")
+    if result.failed:
+        raise GateFailed(f"checkov gate failed on the plan of {stack.name}; nothing was applied to it")
+
+
+def _state_exists(env: Environment, stack: manifest.SynthesizedStack) -> bool:
+    """Is the bootstrap stack's state already in its bucket? (boto3, so no Terraform init fails)."""
+    import boto3  # deferred: only deploy needs it
+    from botocore.exceptions import ClientError, EndpointConnectionError
+
+    kwargs: dict = {"region_name": env.state.region}
+    if env.local_aws:
+        kwargs.update(endpoint_url=local_aws.endpoint_url(), aws_access_key_id="test", aws_secret_access_key="test")  # noqa: S106
+    s3 = boto3.client("s3", **kwargs)
+    try:
+        s3.head_object(Bucket=env.state.bucket, Key=f"{env.name}/{stack.name}.tfstate")
+    except ClientError:
+        return False
+    except EndpointConnectionError as exc:
+        raise SystemExit(f"cannot reach S3 for the state bucket: {exc}") from None
+    return True
+
+
+def _use_local_backend(stack: manifest.SynthesizedStack, enabled: bool) -> Path:
+    override = stack.directory / BOOTSTRAP_OVERRIDE
+    state_file = LOCAL_STATE_ROOT / f"{stack.name}.tfstate"
+    if enabled:
+        state_file.parent.mkdir(parents=True, exist_ok=True)
+        override.write_text(json.dumps({"terraform": {"backend": {"local": {"path": str(state_file)}}}}))
+    else:
+        override.unlink(missing_ok=True)
+    return state_file
+
+
+def _apply_stack(stack: manifest.SynthesizedStack, env: Environment, tf: Terraform) -> None:
+    plan_file, summary = _plan_stack(stack, env, tf)
+    print("  plan " + _print_summary_line(stack.name, summary))
+    _gate(stack, env, plan_file)
+    tf.run("apply", "-input=false", "-no-color", LOCK_TIMEOUT, str(plan_file))
+    print(f"  applied {stack.name}")
+
+
+def bootstrap(stack: manifest.SynthesizedStack, env: Environment) -> None:
+    """Apply the bootstrap stack, starting on local state if its bucket does not hold it yet."""
+    tf = _terraform(stack, env)
+    if _state_exists(env, stack):
+        tf.init("-reconfigure")
+        _apply_stack(stack, env, tf)
+        return
+    print(f"  {stack.name}: no remote state yet; applying on local state, then migrating it into the bucket")
+    state_file = _use_local_backend(stack, True)
+    try:
+        tf.init("-reconfigure")
+        _apply_stack(stack, env, tf)
+    finally:
+        _use_local_backend(stack, False)
+    tf.init("-migrate-state", "-force-copy")
+    state_file.rename(state_file.with_suffix(".tfstate.migrated"))
+    print(f"  {stack.name}: state migrated to s3://{env.state.bucket}/{env.name}/{stack.name}.tfstate")
+
+
+def deploy(env_name: str) -> int:
+    env = _env(env_name)
+    if env.local_aws:
+        local_aws.start()
+    synth(env_name)
+    if scan.scan_synth(env_name).failed:
+        print("checkov gate failed on the synthesized JSON; nothing was deployed", file=sys.stderr)
+        return 1
+    stacks = manifest.deploy_order(manifest.load(), env_name)
+    outputs: dict[str, dict] = {}
+    try:
+        for stack in stacks:
+            print(f"deploying {stack.name}")
+            if stack.is_bootstrap:
+                bootstrap(stack, env)
+            else:
+                tf = _terraform(stack, env)
+                tf.init("-reconfigure")
+                _apply_stack(stack, env, tf)
+            outputs[stack.name] = json.loads(_terraform(stack, env).run("output", "-json").output or "{}")
+    except GateFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print("\nstack outputs:")
+    for name, values in outputs.items():
+        print(f"  {name}")
+        for key, value in values.items():
+            print(f"    {key} = {json.dumps(value['value']) if not value.get('sensitive') else '(sensitive)'}")
+    return 0
+
+
+def plan(env_name: str) -> int:
+    """Saved plans, a readable summary and the checkov gate for every stack of one environment."""
+    env = _env(env_name)
+    stacks = manifest.deploy_order(manifest.load(), env_name)
+    lines, failed = [], []
+    for stack in stacks:
+        tf = _terraform(stack, env)
+        try:
+            tf.init("-reconfigure")
+            _plan_file, summary = _plan_stack(stack, env, tf)
+            lines.append(_print_summary_line(stack.name, summary))
+        except TerraformError as exc:
+            failed.append(stack.name)
+            lines.append(f"{stack.name}: PLAN FAILED ({exc.log})")
+    summary_file = PLAN_ROOT / env_name / "summary.md"
+    summary_file.parent.mkdir(parents=True, exist_ok=True)
+    summary_file.write_text(f"# Plan summary: {env_name}\n\n" + "\n".join(f"- {line}" for line in lines) + "\n")
+    print("\n".join(lines))
+    print(f"summary: {summary_file}")
+    gate = scan.scan_plans(env_name)
+    return 1 if failed or gate.failed else 0
+
+
+def drift(env_name: str) -> int:
+    """0 when no stack would change, 2 when some would (named), 1 on error."""
+    env = _env(env_name)
+    drifted, errors = [], []
+    for stack in manifest.deploy_order(manifest.load(), env_name):
+        tf = _terraform(stack, env)
+        tf.init("-reconfigure")
+        result = tf.run("plan", "-input=false", "-no-color", "-detailed-exitcode", LOCK_TIMEOUT, check=False)
+        if result.returncode == 2:
+            drifted.append(stack.name)
+            changed = [line.strip() for line in result.output.splitlines() if line.strip().startswith("# ")]
+            print(f"  DRIFT {stack.name}\n      " + "\n      ".join(changed))
+        elif result.returncode != 0:
+            errors.append(stack.name)
+            print(f"  ERROR {stack.name} (log: {tf.log_dir / (stack.name + '.plan.log')})")
+        else:
+            print(f"  clean {stack.name}")
+    if errors:
+        return 1
+    if drifted:
+        print(f"drift in {len(drifted)} stack(s): {', '.join(drifted)}")
+        return 2
+    print("no drift")
+    return 0
+
+
+def destroy(env_name: str) -> int:
+    env = _env(env_name)
+    for stack in reversed(manifest.deploy_order(manifest.load(), env_name)):
+        tf = _terraform(stack, env)
+        if stack.is_bootstrap:
+            if not env.local_aws:
+                print(f"  kept {stack.name}: it holds every stack's state; delete it by hand if you mean it")
+                continue
+            # The state cannot live in the bucket being deleted: bring it home first.
+            tf.init("-reconfigure")
+            state_file = _use_local_backend(stack, True)
+            tf.init("-migrate-state", "-force-copy")
+            try:
+                tf.run("destroy", "-auto-approve", "-input=false", "-no-color")
+            finally:
+                _use_local_backend(stack, False)
+            state_file.unlink(missing_ok=True)
+        else:
+            tf.init("-reconfigure")
+            tf.run("destroy", "-auto-approve", "-input=false", "-no-color", LOCK_TIMEOUT)
+        print(f"  destroyed {stack.name}")
+    return 0
+
+
+COMMANDS = {"synth": synth, "validate": validate, "plan": plan, "deploy": deploy, "drift": drift, "destroy": destroy}
+NEEDS_ENV = {"plan", "deploy", "drift", "destroy"}
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in COMMANDS or (argv[0] in NEEDS_ENV and len(argv) < 2):
+        print(__doc__, file=sys.stderr)
+        return 2
+    command, env_name = argv[0], (argv[1] if len(argv) > 1 and argv[1] else None)
+    try:
+        result = COMMANDS[command](env_name)
+    except (ConfigError, ToolchainError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except TerraformError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return result or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,161 @@
+"""Find Terraform and the AWS provider, and run Terraform with a CLI config that works here.
+
+On a machine without registry access but with a filesystem mirror of hashicorp/aws, Terraform
+is pointed at the mirror through a generated CLI config (.build/terraform.tfrc). Nothing is
+hard-coded: the mirror is searched for in the usual plugin locations, or TF_PROVIDER_MIRROR.
+Users with internet and no mirror get the registry, as usual.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# Tests point these at temporary directories so they never touch a developer's own state.
+BUILD_DIR = Path(os.environ.get("CDKTF_BUILD_DIR", REPO_ROOT / ".build"))
+CLI_CONFIG = BUILD_DIR / "terraform.tfrc"
+PLUGIN_CACHE = BUILD_DIR / "terraform-plugin-cache"
+MIN_TERRAFORM = (1, 10)
+PROVIDER = "hashicorp/aws"
+
+
+class ToolchainError(Exception):
+    """A missing or unusable tool, phrased as what to install."""
+
+
+def _platform() -> str:
+    machine = os.uname().machine
+    arch = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(machine, machine)
+    return f"{sys.platform}_{arch}"
+
+
+def mirror_candidates() -> list[Path]:
+    """Where filesystem mirrors usually live (Terraform's own implied locations first)."""
+    home = Path.home()
+    roots = [
+        os.environ.get("TF_PROVIDER_MIRROR"),
+        home / ".terraform.d" / "plugins",
+        home / ".local" / "share" / "terraform" / "plugins",
+        Path("/usr/local/share/terraform/plugins"),
+        Path("/usr/share/terraform/plugins"),
+    ]
+    # Images often ship a mirror one level under /opt (e.g. /opt/<something>/<host>/hashicorp/aws).
+    opt = Path("/opt")
+    if opt.is_dir():
+        roots.extend(sorted(p for p in opt.iterdir() if p.is_dir()))
+    return [Path(r) for r in roots if r]
+
+
+def find_provider_mirror() -> Path | None:
+    """A directory laid out as <host>/hashicorp/aws/<version>/<os_arch>/ holding the provider."""
+    pattern = f"*/{PROVIDER}/*/{_platform()}/terraform-provider-aws_*"
+    for root in mirror_candidates():
+        if root.is_dir() and next(root.glob(pattern), None) is not None:
+            return root
+    return None
+
+
+def terraform_binary() -> str:
+    binary = shutil.which("terraform")
+    if binary is None:
+        raise ToolchainError(
+            "terraform was not found on PATH. Install Terraform 1.10 or newer "
+            "(https://developer.hashicorp.com/terraform/install) and run the command again."
+        )
+    out = subprocess.run([binary, "version"], capture_output=True, text=True, check=False).stdout
+    match = re.search(r"Terraform v(\d+)\.(\d+)\.(\d+)", out)
+    if not match or tuple(map(int, match.groups()[:2])) < MIN_TERRAFORM:
+        found = match.group(0) if match else out.strip() or "an unknown version"
+        raise ToolchainError(f"{found} is too old: this project needs Terraform 1.10 or newer.")
+    return binary
+
+
+def write_cli_config() -> Path | None:
+    """Write .build/terraform.tfrc. Returns the config path, or None to use the user's own."""
+    user_config = os.environ.get("TF_CLI_CONFIG_FILE")
+    if user_config and Path(user_config).is_file() and Path(user_config) != CLI_CONFIG:
+        return None
+    PLUGIN_CACHE.mkdir(parents=True, exist_ok=True)
+    lines = [f'plugin_cache_dir = "{PLUGIN_CACHE}"']
+    mirror = find_provider_mirror()
+    if mirror is not None:
+        lines += [
+            "provider_installation {",
+            "  filesystem_mirror {",
+            f'    path    = "{mirror}"',
+            f'    include = ["{PROVIDER}"]',
+            "  }",
+            "  direct {",
+            f'    exclude = ["{PROVIDER}"]',
+            "  }",
+            "}",
+        ]
+    CLI_CONFIG.parent.mkdir(parents=True, exist_ok=True)
+    text = "\n".join(lines) + "\n"
+    if not CLI_CONFIG.exists() or CLI_CONFIG.read_text() != text:
+        CLI_CONFIG.write_text(text)
+    return CLI_CONFIG
+
+
+@dataclass
+class Result:
+    returncode: int
+    output: str
+
+
+class Terraform:
+    """Terraform in one synthesized stack's directory."""
+
+    def __init__(self, workdir: Path, *, extra_env: dict[str, str] | None = None, log_dir: Path | None = None) -> None:
+        self.workdir = workdir
+        self.binary = terraform_binary()
+        self.env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
+        config = write_cli_config()
+        if config is not None:
+            self.env["TF_CLI_CONFIG_FILE"] = str(config)
+        self.env.update(extra_env or {})
+        self.log_dir = log_dir or BUILD_DIR / "logs"
+
+    def run(self, *args: str, check: bool = True, input_text: str | None = None) -> Result:
+        completed = subprocess.run(  # noqa: S603 - argv built here
+            [self.binary, *args],
+            cwd=self.workdir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            input=input_text,
+            check=False,
+        )
+        output = completed.stdout + completed.stderr
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = self.log_dir / f"{self.workdir.name}.{args[0]}.log"
+        log.write_text(output)
+        if check and completed.returncode != 0:
+            raise TerraformError(self.workdir.name, args, completed.returncode, output, log)
+        return Result(completed.returncode, output)
+
+    def init(self, *extra: str) -> Result:
+        try:
+            return self.run("init", "-input=false", "-no-color", *extra)
+        except TerraformError as exc:
+            if "Failed to query available provider packages" in exc.output or "could not connect" in exc.output:
+                raise ToolchainError(
+                    f"terraform could not install {PROVIDER} for {self.workdir.name}: no filesystem mirror "
+                    f"was found (looked in {', '.join(map(str, mirror_candidates()))}) and the registry "
+                    "could not be reached. Set TF_PROVIDER_MIRROR to a mirror directory, or run where "
+                    "the Terraform registry is reachable."
+                ) from None
+            raise
+
+
+class TerraformError(Exception):
+    def __init__(self, stack: str, args: tuple[str, ...], code: int, output: str, log: Path) -> None:
+        self.stack, self.args_, self.code, self.output, self.log = stack, args, code, output, log
+        tail = "\n".join(output.strip().splitlines()[-25:])
+        super().__init__(f"terraform {args[0]} failed for {stack} (exit {code}); full log: {log}\n{tail}")
