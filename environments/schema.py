@@ -24,8 +24,30 @@ DnsName = Annotated[str, Field(pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)
 EnvironmentName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{1,11}$")]
 
 # CloudWatch Logs accepts only these retention periods (days).
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
-                      2192, 2557, 2922, 3288, 3653)
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 
 # Fargate's valid task sizes: CPU units -> allowed memory (MiB).
 FARGATE_MEMORY = {
@@ -129,9 +151,7 @@ class DatabaseConfig(StrictModel):
     @model_validator(mode="after")
     def _min_le_max(self) -> DatabaseConfig:
         if self.min_capacity > self.max_capacity:
-            raise ValueError(
-                f"min_capacity ({self.min_capacity}) must be <= max_capacity ({self.max_capacity})"
-            )
+            raise ValueError(f"min_capacity ({self.min_capacity}) must be <= max_capacity ({self.max_capacity})")
         return self
 
 

@@ -33,9 +33,7 @@ class Statement:
             "resources": list(self.resources),
         }
         if self.principals:
-            rendered["principals"] = [
-                {"type": kind, "identifiers": list(ids)} for kind, ids in self.principals.items()
-            ]
+            rendered["principals"] = [{"type": kind, "identifiers": list(ids)} for kind, ids in self.principals.items()]
         if self.conditions:
             rendered["condition"] = [
                 {"test": test, "variable": variable, "values": list(values)}

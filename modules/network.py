@@ -66,7 +66,13 @@ class Network(Construct):
 
         igw = InternetGateway(self, "igw", vpc_id=self.vpc.id, tags={"Name": name})
         public_rt = RouteTable(self, "public-rt", vpc_id=self.vpc.id, tags={"Name": f"{name}-public"})
-        Route(self, "public-default-route", route_table_id=public_rt.id, destination_cidr_block="0.0.0.0/0", gateway_id=igw.id)
+        Route(
+            self,
+            "public-default-route",
+            route_table_id=public_rt.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=igw.id,
+        )
         for i, subnet in enumerate(self.public_subnets):
             RouteTableAssociation(self, f"public-rta-{i}", subnet_id=subnet.id, route_table_id=public_rt.id)
 
@@ -78,14 +84,24 @@ class Network(Construct):
             rt = RouteTable(self, f"private-rt-{i}", vpc_id=self.vpc.id, tags={"Name": f"{name}-private-{zone}"})
             if self.nat_gateways:
                 nat = self.nat_gateways[i] if len(self.nat_gateways) > 1 else self.nat_gateways[0]
-                Route(self, f"private-default-route-{i}", route_table_id=rt.id, destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)
+                Route(
+                    self,
+                    f"private-default-route-{i}",
+                    route_table_id=rt.id,
+                    destination_cidr_block="0.0.0.0/0",
+                    nat_gateway_id=nat.id,
+                )
             RouteTableAssociation(self, f"private-rta-{i}", subnet_id=subnet.id, route_table_id=rt.id)
             self.private_route_tables.append(rt)
 
         # The isolated tier never reaches the internet: one route table with only the local route.
-        self.isolated_route_table = RouteTable(self, "isolated-rt", vpc_id=self.vpc.id, tags={"Name": f"{name}-isolated"})
+        self.isolated_route_table = RouteTable(
+            self, "isolated-rt", vpc_id=self.vpc.id, tags={"Name": f"{name}-isolated"}
+        )
         for i, subnet in enumerate(self.isolated_subnets):
-            RouteTableAssociation(self, f"isolated-rta-{i}", subnet_id=subnet.id, route_table_id=self.isolated_route_table.id)
+            RouteTableAssociation(
+                self, f"isolated-rta-{i}", subnet_id=subnet.id, route_table_id=self.isolated_route_table.id
+            )
 
         self._flow_logs(name=name, region=region, account_id=account_id)
         self._gateway_endpoints(region)

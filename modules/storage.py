@@ -26,7 +26,6 @@ from constructs import Construct
 
 from modules.iam import Statement, policy_document
 
-
 # Context key (set by each stack from its environment): whether bucket policies deny non-TLS
 # requests. True everywhere except where the emulator cannot evaluate that condition.
 TLS_ONLY_BUCKETS_CONTEXT = "tlsOnlyBucketPolicies"

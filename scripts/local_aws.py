@@ -99,11 +99,12 @@ def start() -> str:
     port = _free_port()
     endpoint = f"http://{HOST}:{port}"
     with LOG_FILE.open("ab") as log:
-        process = subprocess.Popen(  # noqa: S603 - fixed argv
-            [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
+        process = subprocess.Popen(
+            [sys.executable, "-m", "scripts.moto_server", "-H", HOST, "-p", str(port)],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            cwd=REPO_ROOT,
             start_new_session=True,  # survives the make recipe that started it
         )
     deadline = time.monotonic() + READY_TIMEOUT_S
@@ -148,8 +149,12 @@ def status() -> int:
 
 
 def main(argv: list[str]) -> int:
-    commands = {"start": lambda: start() and 0, "stop": lambda: stop() or 0, "status": status,
-                "endpoint": lambda: print(endpoint_url()) or 0}
+    commands = {
+        "start": lambda: start() and 0,
+        "stop": lambda: stop() or 0,
+        "status": status,
+        "endpoint": lambda: print(endpoint_url()) or 0,
+    }
     if len(argv) != 1 or argv[0] not in commands:
         print(f"usage: python -m scripts.local_aws {{{'|'.join(commands)}}}", file=sys.stderr)
         return 2

@@ -56,7 +56,7 @@ def synth(env_name: str | None = None) -> None:
         run_env["CDKTF_ENV"] = env_name
     else:
         run_env.pop("CDKTF_ENV", None)
-    completed = subprocess.run([sys.executable, str(REPO_ROOT / "main.py")], cwd=REPO_ROOT, env=run_env, check=False)  # noqa: S603
+    completed = subprocess.run([sys.executable, str(REPO_ROOT / "main.py")], cwd=REPO_ROOT, env=run_env, check=False)
     if completed.returncode != 0:
         raise SystemExit(completed.returncode)
     stacks = manifest.load()
@@ -109,14 +109,18 @@ def _plan_stack(stack: manifest.SynthesizedStack, env: Environment, tf: Terrafor
     tf.run("plan", "-input=false", "-no-color", LOCK_TIMEOUT, f"-out={plan_file}")
     shown = tf.run("show", "-json", str(plan_file))
     plan_json_path = out_dir / f"{stack.name}.json"
-    plan_json_path.write_text(shown.output if shown.output.lstrip().startswith("{") else shown.output[shown.output.index("{"):])
+    plan_json_path.write_text(
+        shown.output if shown.output.lstrip().startswith("{") else shown.output[shown.output.index("{") :]
+    )
     summary = _plan_summary(json.loads(plan_json_path.read_text()))
     return plan_file, summary
 
 
 def _print_summary_line(stack: str, summary: dict[str, list[str]]) -> str:
-    line = (f"{stack}: {len(summary['create'])} to add, {len(summary['update'])} to change, "
-            f"{len(summary['delete'])} to destroy, {len(summary['replace'])} to replace")
+    line = (
+        f"{stack}: {len(summary['create'])} to add, {len(summary['update'])} to change, "
+        f"{len(summary['delete'])} to destroy, {len(summary['replace'])} to replace"
+    )
     destructive = summary["delete"] + summary["replace"]
     if destructive:
         line += "\n    DESTRUCTIVE: " + ", ".join(destructive)

@@ -59,19 +59,35 @@ def run_checkov(files: list[Path], *, framework: str, report_name: str) -> ScanR
         raise SystemExit(f"nothing to scan for {report_name}: no files found")
     report_dir = REPORT_ROOT / report_name
     report_dir.mkdir(parents=True, exist_ok=True)
-    args = [str(CHECKOV), "--config-file", str(CONFIG), "--framework", framework, "--skip-download",
-            "--output", "json", "--output", "junitxml", "--output", "sarif",
-            "--output-file-path", str(report_dir), "--soft-fail"]
+    args = [
+        str(CHECKOV),
+        "--config-file",
+        str(CONFIG),
+        "--framework",
+        framework,
+        "--skip-download",
+        "--output",
+        "json",
+        "--output",
+        "junitxml",
+        "--output",
+        "sarif",
+        "--output-file-path",
+        str(report_dir),
+        "--soft-fail",
+    ]
     if CUSTOM_CHECKS.is_dir() and any(CUSTOM_CHECKS.glob("*.py")):
         args += ["--external-checks-dir", str(CUSTOM_CHECKS)]
     for f in files:
         args += ["--file", str(f)]
-    completed = subprocess.run(args, capture_output=True, text=True, check=False, cwd=REPO_ROOT)  # noqa: S603
+    completed = subprocess.run(args, capture_output=True, text=True, check=False, cwd=REPO_ROOT)
     (report_dir / "checkov.log").write_text(completed.stdout + completed.stderr)
     results_file = report_dir / "results_json.json"
     if completed.returncode != 0 or not results_file.is_file():
-        raise SystemExit(f"checkov failed to run (exit {completed.returncode}); see {report_dir}/checkov.log\n"
-                         + completed.stderr[-2000:])
+        raise SystemExit(
+            f"checkov failed to run (exit {completed.returncode}); see {report_dir}/checkov.log\n"
+            + completed.stderr[-2000:]
+        )
     raw = json.loads(results_file.read_text())
     reports = raw if isinstance(raw, list) else [raw]
     tallies: dict[str, StackTally] = defaultdict(StackTally)
@@ -102,7 +118,9 @@ def print_summary(result: ScanResult, title: str) -> None:
     print(f"checkov {title}: {'PASS' if result.failed == 0 else 'FAIL'}")
     width = max((len(s) for s in result.tallies), default=10)
     for stack, tally in sorted(result.tallies.items()):
-        print(f"  {stack:<{width}}  passed {tally.passed:>4}  failed {len(tally.failed):>3}  skipped {tally.skipped:>3}")
+        print(
+            f"  {stack:<{width}}  passed {tally.passed:>4}  failed {len(tally.failed):>3}  skipped {tally.skipped:>3}"
+        )
         for check_id, resource, name in tally.failed:
             print(f"      {check_id}  {resource}\n          {name}")
     for error in result.parsing_errors:

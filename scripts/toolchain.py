@@ -123,7 +123,7 @@ class Terraform:
         self.log_dir = log_dir or BUILD_DIR / "logs"
 
     def run(self, *args: str, check: bool = True, input_text: str | None = None) -> Result:
-        completed = subprocess.run(  # noqa: S603 - argv built here
+        completed = subprocess.run(
             [self.binary, *args],
             cwd=self.workdir,
             env=self.env,

@@ -20,10 +20,40 @@ AWS_PROVIDER_CONSTRAINT = "~> 5.99"
 
 # Every service endpoint the stacks use, pointed at the embedded AWS in the local environment.
 LOCAL_AWS_SERVICES = (
-    "acm", "apigateway", "appautoscaling", "autoscaling", "backup", "budgets", "ce", "cloudfront",
-    "cloudwatch", "cognitoidp", "configservice", "dynamodb", "ec2", "ecr", "ecs", "elasticache",
-    "elbv2", "events", "iam", "imagebuilder", "kms", "lambda_", "logs", "rds", "route53",
-    "s3", "scheduler", "secretsmanager", "sns", "sqs", "ssm", "sts", "wafv2", "xray",
+    "acm",
+    "apigateway",
+    "appautoscaling",
+    "autoscaling",
+    "backup",
+    "budgets",
+    "ce",
+    "cloudfront",
+    "cloudwatch",
+    "cognitoidp",
+    "configservice",
+    "dynamodb",
+    "ec2",
+    "ecr",
+    "ecs",
+    "elasticache",
+    "elbv2",
+    "events",
+    "iam",
+    "imagebuilder",
+    "kms",
+    "lambda_",
+    "logs",
+    "rds",
+    "route53",
+    "s3",
+    "scheduler",
+    "secretsmanager",
+    "sns",
+    "sqs",
+    "ssm",
+    "sts",
+    "wafv2",
+    "xray",
 )
 
 
@@ -35,8 +65,15 @@ def stack_name(env: Environment, component: str, region: str | None = None) -> s
 class EnvironmentStack(TerraformStack):
     """A TerraformStack bound to one environment and home region."""
 
-    def __init__(self, scope: Construct, *, env: Environment, component: str, region: str | None = None,
-                 regional_name: bool = True) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        *,
+        env: Environment,
+        component: str,
+        region: str | None = None,
+        regional_name: bool = True,
+    ) -> None:
         self.env = env
         self.region = region or env.primary_region
         self.component = component
