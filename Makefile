@@ -85,7 +85,8 @@ destroy: setup ## destroy an environment's stacks in reverse order (ENV=x)
 	$(RUN) -m scripts.ops synth $(DEPLOY_ENV)
 	$(RUN) -m scripts.ops destroy $(DEPLOY_ENV)
 
-test: setup ## the whole suite: unit, stacks, terraform, integration, bad input
+test: setup ## lint, then the whole suite: unit, stacks, terraform, integration, bad input
+	$(PIPENV) run ruff check .
 	$(PIPENV) run pytest
 
 test-fast: setup ## everything but the deploy-to-moto integration tests

@@ -1,0 +1,103 @@
+"""Broken environment files: a clear message naming file, field and fix; no traceback; and
+nothing synthesized (cdktf.out is left exactly as it was)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from environments.loader import ENVIRONMENTS_DIR
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEV = (ENVIRONMENTS_DIR / "dev.yaml").read_text()
+
+CASES = {
+    "unknown-key": (
+        DEV.replace("  use_spot: true", "  use_spot: true\n  spot_price: 0.05"),
+        ["compute.spot_price", "unknown key; allowed here: cpu, memory, min_tasks, max_tasks, use_spot"],
+    ),
+    "broken-yaml": (
+        DEV.replace("  cpu: 512", "  cpu: [512"),
+        ["invalid YAML at line"],
+    ),
+    "bad-cidr": (
+        DEV.replace("cidr: 10.20.0.0/16", "cidr: 10.20.0.0/33"),
+        ["networks.refactor.us-east-2.cidr", "valid IPv4 network"],
+    ),
+    "min-above-max": (
+        DEV.replace("  min_capacity: 0.5\n  max_capacity: 4", "  min_capacity: 8\n  max_capacity: 4"),
+        ["database", "min_capacity (8.0) must be <= max_capacity (4.0)"],
+    ),
+    "duplicate-key": (
+        DEV.replace("  use_spot: true", "  use_spot: true\n  use_spot: false"),
+        ["duplicate key 'use_spot'"],
+    ),
+    "wrong-type": (
+        DEV.replace("  max_tasks: 4", "  max_tasks: lots"),
+        ["compute.max_tasks", "valid integer", "'lots'"],
+    ),
+}
+# Overlap: a second VPC inside the first one's range, written where `networks:` is.
+CASES["overlapping-cidrs"] = (
+    DEV.replace(
+        "networks:\n  refactor:\n",
+        "networks:\n  tablesleuth:\n    us-east-2:\n      cidr: 10.20.128.0/17\n      az_count: 2\n"
+        "      nat_gateways: single\n      interface_endpoints: false\n  refactor:\n",
+    ),
+    [
+        "networks.tablesleuth.us-east-2.cidr (10.20.128.0/17) overlaps networks.refactor.us-east-2.cidr (10.20.0.0/16)",
+        "give each VPC its own range",
+    ],
+)
+
+
+def _synth(env_dir: Path, outdir: Path, selector: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CDKTF_ENVIRONMENTS_DIR": str(env_dir), "CDKTF_OUTDIR": str(outdir), "CDKTF_ENV": selector}
+    return subprocess.run(
+        [sys.executable, str(REPO_ROOT / "main.py")], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_broken_file_fails_clearly_and_synthesizes_nothing(tmp_path, case):
+    text, expected = CASES[case]
+    env_dir = tmp_path / "environments"
+    env_dir.mkdir()
+    (env_dir / "dev.yaml").write_text(text)
+    (env_dir / "local.yaml").write_text((ENVIRONMENTS_DIR / "local.yaml").read_text())
+    outdir = tmp_path / "cdktf.out"
+    outdir.mkdir()
+    sentinel = outdir / "previous-synth.txt"
+    sentinel.write_text("left as it was")
+
+    # Selecting both: the good file must not get synthesized while the bad one fails.
+    result = _synth(env_dir, outdir, "local,dev")
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: ")
+    assert "dev.yaml" in result.stderr
+    for fragment in expected:
+        assert fragment in result.stderr
+    assert sorted(p.name for p in outdir.iterdir()) == ["previous-synth.txt"]
+    assert sentinel.read_text() == "left as it was"
+
+
+def test_unknown_environment_lists_the_choices(tmp_path):
+    result = _synth(ENVIRONMENTS_DIR, tmp_path / "out", "qa")
+    assert result.returncode == 2
+    assert "unknown environment qa; choose from dev, local, prod, staging" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_file_name_and_name_field_must_agree(tmp_path):
+    env_dir = tmp_path / "environments"
+    env_dir.mkdir()
+    (env_dir / "qa.yaml").write_text(DEV)
+    result = _synth(env_dir, tmp_path / "out", "qa")
+    assert result.returncode == 2
+    assert "qa.yaml: name: is 'dev' but the file is qa.yaml" in result.stderr

@@ -1,0 +1,175 @@
+"""The local environment, deployed for real to the embedded AWS (moto), in dependency order:
+deploy, a drift check that must be clean, a concurrent apply refused by the lock, drift that is
+detected and named, and a destroy that leaves nothing behind.
+
+These run the same entry points as `make deploy/drift/destroy` (python -m scripts.ops), against
+a moto server of their own and with their own cdktf.out, so they never touch a developer's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import boto3
+import pytest
+
+from environments.loader import load_environments
+from scripts import local_aws
+from scripts.toolchain import BUILD_DIR, REPO_ROOT, Terraform
+
+pytestmark = pytest.mark.integration
+
+ENV = load_environments(["local"])[0]
+NETWORK_STACK = f"local-refactor-network-{ENV.primary_region}"
+
+
+@pytest.fixture(scope="module")
+def endpoint():
+    url = local_aws.start()
+    yield url
+    local_aws.stop()
+
+
+@pytest.fixture(scope="module")
+def outdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("cdktf.out")
+
+
+@pytest.fixture(scope="module")
+def ops(endpoint, outdir):
+    env = {**os.environ, "CDKTF_OUTDIR": str(outdir), "LOCAL_AWS_ENDPOINT": endpoint, "PYTHONUNBUFFERED": "1"}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "scripts.ops", *args],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            check=False,
+        )
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def aws(endpoint):
+    def client(service: str):
+        return boto3.client(
+            service,
+            endpoint_url=endpoint,
+            region_name=ENV.primary_region,
+            **{k.lower(): v for k, v in local_aws.credentials_env().items()},
+        )
+
+    return client
+
+
+@pytest.fixture(scope="module")
+def deployed(ops):
+    result = ops("deploy", "local")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return result
+
+
+def _terraform(outdir, stack: str, **extra) -> Terraform:
+    return Terraform(
+        outdir / "stacks" / stack,
+        extra_env={"TF_DATA_DIR": str(BUILD_DIR / "tfdata" / "state" / stack), **local_aws.credentials_env(), **extra},
+    )
+
+
+def test_deploy_applies_every_stack_in_order_and_prints_outputs(deployed, aws):
+    out = deployed.stdout
+    assert out.index("applied local-bootstrap") < out.index(f"applied {NETWORK_STACK}")
+    assert "state migrated to s3://local-tfstate-123456789012/local/local-bootstrap.tfstate" in out
+    assert "checkov on plan JSON (local): PASS" in out
+    assert "vpc_id = " in out
+    # Every stack's state sits under its own key in the bucket bootstrap made.
+    keys = {o["Key"] for o in aws("s3").list_objects_v2(Bucket=ENV.state.bucket)["Contents"]}
+    assert {"local/local-bootstrap.tfstate", f"local/{NETWORK_STACK}.tfstate"} <= keys
+    vpcs = aws("ec2").describe_vpcs(Filters=[{"Name": "cidr", "Values": ["10.20.0.0/16"]}])["Vpcs"]
+    assert len(vpcs) == 1
+    tags = {t["Key"]: t["Value"] for t in vpcs[0]["Tags"]}
+    assert tags["Environment"] == "local" and tags["ManagedBy"] == "cdktf" and tags["Stack"] == NETWORK_STACK
+
+
+def test_second_plan_shows_no_changes(deployed, ops):
+    result = ops("drift", "local")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no drift" in result.stdout
+
+
+def test_plan_json_passes_checkov_and_plans_nothing(deployed, ops):
+    result = ops("plan", "local")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{NETWORK_STACK}: 0 to add, 0 to change, 0 to destroy, 0 to replace" in result.stdout
+    assert "checkov on plan JSON (local): PASS" in result.stdout
+
+
+def test_concurrent_apply_is_refused_by_the_lock_and_state_stays_intact(deployed, outdir, aws):
+    tf = _terraform(outdir, NETWORK_STACK)
+    before = json.loads(tf.run("state", "pull").output)
+    victim = next(a for a in tf.run("state", "list").output.split() if a.startswith("aws_route_table_association."))
+
+    # The first apply holds the lock while it waits at its confirmation prompt.
+    holder = subprocess.Popen(
+        [tf.binary, "apply", "-no-color", f"-replace={victim}"],
+        cwd=tf.workdir,
+        env={**tf.env, "TF_INPUT": "1"},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lock_id = f"{ENV.state.bucket}/local/{NETWORK_STACK}.tfstate"
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            item = aws("dynamodb").get_item(TableName=ENV.state.lock_table, Key={"LockID": {"S": lock_id}}).get("Item")
+            if item and "Info" in item:
+                break
+            time.sleep(1)
+        else:
+            pytest.fail("the first apply never took the lock")
+
+        second = tf.run("apply", "-auto-approve", "-input=false", "-no-color", "-lock-timeout=0s", check=False)
+        assert second.returncode != 0
+        assert "Error acquiring the state lock" in second.output
+    finally:
+        output, _ = holder.communicate("no\n", timeout=300)
+    assert "Apply cancelled" in output
+
+    after = json.loads(tf.run("state", "pull").output)
+    assert (after["lineage"], after["serial"]) == (before["lineage"], before["serial"])
+    assert after["resources"] == before["resources"]
+
+
+def test_drift_is_detected_and_the_stack_named(deployed, ops, aws):
+    group = f"/vpc/local-refactor-{ENV.primary_region}/flow-logs"
+    aws("logs").put_retention_policy(logGroupName=group, retentionInDays=1)
+    result = ops("drift", "local")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"DRIFT {NETWORK_STACK}" in result.stdout
+    assert "clean local-bootstrap" in result.stdout
+    assert f"drift in 1 stack(s): {NETWORK_STACK}" in result.stdout
+
+
+def test_destroy_leaves_nothing_behind(deployed, ops, aws):
+    result = ops("destroy", "local")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert aws("s3").list_buckets()["Buckets"] == []
+    assert aws("dynamodb").list_tables()["TableNames"] == []
+    assert [v for v in aws("ec2").describe_vpcs()["Vpcs"] if not v["IsDefault"]] == []
+    assert (
+        aws("ec2").describe_nat_gateways(Filters=[{"Name": "state", "Values": ["available", "pending"]}])["NatGateways"]
+        == []
+    )
+    assert aws("logs").describe_log_groups()["logGroups"] == []
+    keys = [aws("kms").describe_key(KeyId=k["KeyId"])["KeyMetadata"] for k in aws("kms").list_keys()["Keys"]]
+    assert all(k["KeyState"] == "PendingDeletion" for k in keys)
