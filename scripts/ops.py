@@ -109,9 +109,7 @@ def _plan_stack(stack: manifest.SynthesizedStack, env: Environment, tf: Terrafor
     tf.run("plan", "-input=false", "-no-color", LOCK_TIMEOUT, f"-out={plan_file}")
     shown = tf.run("show", "-json", str(plan_file))
     plan_json_path = out_dir / f"{stack.name}.json"
-    plan_json_path.write_text(
-        shown.output if shown.output.lstrip().startswith("{") else shown.output[shown.output.index("{") :]
-    )
+    plan_json_path.write_text(shown.stdout)
     summary = _plan_summary(json.loads(plan_json_path.read_text()))
     return plan_file, summary
 
@@ -140,7 +138,12 @@ def _state_exists(env: Environment, stack: manifest.SynthesizedStack) -> bool:
 
     kwargs: dict = {"region_name": env.state.region}
     if env.local_aws:
-        kwargs.update(endpoint_url=local_aws.endpoint_url(), aws_access_key_id="test", aws_secret_access_key="test")  # noqa: S106
+        credentials = local_aws.credentials_env()
+        kwargs.update(
+            endpoint_url=local_aws.endpoint_url(),
+            aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+        )
     s3 = boto3.client("s3", **kwargs)
     try:
         s3.head_object(Bucket=env.state.bucket, Key=f"{env.name}/{stack.name}.tfstate")
@@ -208,7 +211,7 @@ def deploy(env_name: str) -> int:
                 tf = _terraform(stack, env)
                 tf.init("-reconfigure")
                 _apply_stack(stack, env, tf)
-            outputs[stack.name] = json.loads(_terraform(stack, env).run("output", "-json").output or "{}")
+            outputs[stack.name] = json.loads(_terraform(stack, env).run("output", "-json").stdout or "{}")
     except GateFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -106,7 +106,8 @@ def write_cli_config() -> Path | None:
 @dataclass
 class Result:
     returncode: int
-    output: str
+    output: str  # stdout and stderr, as a person would read them
+    stdout: str  # for machine-readable output (-json), which warnings on stderr must not corrupt
 
 
 class Terraform:
@@ -138,7 +139,7 @@ class Terraform:
         log.write_text(output)
         if check and completed.returncode != 0:
             raise TerraformError(self.workdir.name, args, completed.returncode, output, log)
-        return Result(completed.returncode, output)
+        return Result(completed.returncode, output, completed.stdout)
 
     def init(self, *extra: str) -> Result:
         try:

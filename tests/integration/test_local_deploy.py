@@ -114,7 +114,7 @@ def test_plan_json_passes_checkov_and_plans_nothing(deployed, ops):
 
 def test_concurrent_apply_is_refused_by_the_lock_and_state_stays_intact(deployed, outdir, aws):
     tf = _terraform(outdir, NETWORK_STACK)
-    before = json.loads(tf.run("state", "pull").output)
+    before = json.loads(tf.run("state", "pull").stdout)
     victim = next(a for a in tf.run("state", "list").output.split() if a.startswith("aws_route_table_association."))
 
     # The first apply holds the lock while it waits at its confirmation prompt.
@@ -145,7 +145,7 @@ def test_concurrent_apply_is_refused_by_the_lock_and_state_stays_intact(deployed
         output, _ = holder.communicate("no\n", timeout=300)
     assert "Apply cancelled" in output
 
-    after = json.loads(tf.run("state", "pull").output)
+    after = json.loads(tf.run("state", "pull").stdout)
     assert (after["lineage"], after["serial"]) == (before["lineage"], before["serial"])
     assert after["resources"] == before["resources"]
 
