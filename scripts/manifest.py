@@ -23,6 +23,12 @@ class SynthesizedStack:
         return self.name.split("-", 1)[0]
 
     @property
+    def state_key(self) -> str:
+        """The S3 backend key, read from the synthesized JSON rather than recomputed."""
+        config = json.loads((self.directory / "cdk.tf.json").read_text())
+        return config["terraform"]["backend"]["s3"]["key"]
+
+    @property
     def is_bootstrap(self) -> bool:
         return self.name == f"{self.env}-bootstrap"
 

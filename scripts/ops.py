@@ -146,7 +146,7 @@ def _state_exists(env: Environment, stack: manifest.SynthesizedStack) -> bool:
         )
     s3 = boto3.client("s3", **kwargs)
     try:
-        s3.head_object(Bucket=env.state.bucket, Key=f"{env.name}/{stack.name}.tfstate")
+        s3.head_object(Bucket=env.state.bucket, Key=stack.state_key)
     except ClientError:
         return False
     except EndpointConnectionError as exc:
@@ -189,7 +189,7 @@ def bootstrap(stack: manifest.SynthesizedStack, env: Environment) -> None:
         _use_local_backend(stack, False)
     tf.init("-migrate-state", "-force-copy")
     state_file.rename(state_file.with_suffix(".tfstate.migrated"))
-    print(f"  {stack.name}: state migrated to s3://{env.state.bucket}/{env.name}/{stack.name}.tfstate")
+    print(f"  {stack.name}: state migrated to s3://{env.state.bucket}/{stack.state_key}")
 
 
 def deploy(env_name: str) -> int:
@@ -260,7 +260,7 @@ def drift(env_name: str) -> int:
             print(f"  DRIFT {stack.name}\n      " + "\n      ".join(changed))
         elif result.returncode != 0:
             errors.append(stack.name)
-            print(f"  ERROR {stack.name} (log: {tf.log_dir / (stack.name + '.plan.log')})")
+            print(f"  ERROR {stack.name} (log: {tf.log_path('plan')})")
         else:
             print(f"  clean {stack.name}")
     if errors:

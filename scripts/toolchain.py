@@ -8,6 +8,7 @@ Users with internet and no mirror get the registry, as usual.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -61,6 +62,7 @@ def find_provider_mirror() -> Path | None:
     return None
 
 
+@functools.cache  # one `terraform version` per process, not one per stack
 def terraform_binary() -> str:
     binary = shutil.which("terraform")
     if binary is None:
@@ -135,11 +137,14 @@ class Terraform:
         )
         output = completed.stdout + completed.stderr
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = self.log_dir / f"{self.workdir.name}.{args[0]}.log"
+        log = self.log_path(args[0])
         log.write_text(output)
         if check and completed.returncode != 0:
             raise TerraformError(self.workdir.name, args, completed.returncode, output, log)
         return Result(completed.returncode, output, completed.stdout)
+
+    def log_path(self, command: str) -> Path:
+        return self.log_dir / f"{self.workdir.name}.{command}.log"
 
     def init(self, *extra: str) -> Result:
         try:
