@@ -176,6 +176,12 @@ class ComputeConfig(StrictModel):
         return self
 
 
+class AlertsConfig(StrictModel):
+    """Who hears about alarms. Every workload's alarm topic subscribes these addresses."""
+
+    emails: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]] = Field(default_factory=list)
+
+
 class EmulatorWorkarounds(StrictModel):
     """Controls the embedded AWS (moto) cannot honour. Only an environment with local_aws may set
     them, and each one names the gap it works around. Real environments never have this section."""
@@ -206,6 +212,7 @@ class Environment(StrictModel):
     networks: dict[Workload, dict[AwsRegion, NetworkConfig]]
     database: DatabaseConfig
     compute: ComputeConfig
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
 
     @property
     def is_production(self) -> bool:
