@@ -167,7 +167,10 @@ class SpotConfig(StrictModel):
     """How FARGATE_SPOT mixes with on-demand FARGATE when compute.use_spot is on."""
 
     on_demand_base: int = Field(
-        default=1, ge=0, le=100, description="tasks that always run on-demand FARGATE, so spot reclaim never empties the service"
+        default=1,
+        ge=0,
+        le=100,
+        description="tasks that always run on-demand FARGATE, so spot reclaim never empties the service",
     )
     on_demand_weight: int = Field(default=1, ge=0, le=1000)
     spot_weight: int = Field(default=3, ge=0, le=1000)
@@ -190,6 +193,12 @@ class ComputeConfig(StrictModel):
     autoscaling: AutoscalingConfig = Field(default_factory=AutoscalingConfig)
     spot: SpotConfig = Field(default_factory=SpotConfig)
     log_retention_days: int = 30
+    image_tag: str = Field(
+        default="initial", pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", description="the app image the service runs"
+    )
+    processor_reserved_concurrency: int = Field(
+        default=5, ge=1, le=1000, description="cap on concurrent document processor runs (protects the database)"
+    )
 
     @field_validator("log_retention_days")
     @classmethod
@@ -262,7 +271,9 @@ class ApiWafConfig(StrictModel):
         for allowed in self.allow_cidrs:
             for blocked in self.block_cidrs:
                 if allowed.overlaps(blocked):
-                    raise ValueError(f"allow_cidrs {allowed} overlaps block_cidrs {blocked}; a range is one or the other")
+                    raise ValueError(
+                        f"allow_cidrs {allowed} overlaps block_cidrs {blocked}; a range is one or the other"
+                    )
         return self
 
 

@@ -215,8 +215,9 @@ class PrivateRestApi(Construct):
         # Stage-wide caching would also cache writes; only GET is cached.
         for verb in WRITE_METHODS:
             self.method_settings.append(
-                self._method_settings(f"no-cache-{verb.lower()}", f"{PROXY_PATH}/{verb}", throttle=throttle,
-                                      cache=cache, caching=False)
+                self._method_settings(
+                    f"no-cache-{verb.lower()}", f"{PROXY_PATH}/{verb}", throttle=throttle, cache=cache, caching=False
+                )
             )
 
         self.usage_plans: dict[str, ApiGatewayUsagePlan] = {}
@@ -274,6 +275,7 @@ class PrivateRestApi(Construct):
             resource_id=self.proxy.id,
             http_method="OPTIONS",
             authorization="NONE",
+            request_validator_id=self.validator.id,
         )
         self.preflight_method = method
         self.preflight_integration = ApiGatewayIntegration(

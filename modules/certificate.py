@@ -45,7 +45,9 @@ class DnsValidatedCertificate(Construct):
         for index, name in enumerate([domain_name, *alternative_names]):
             # The options are a set: look each name up rather than relying on an order. A raw
             # Terraform expression, because a for-expression has no token form in cdktf.
-            options = f"{AcmCertificate.TF_RESOURCE_TYPE}.{self.certificate.friendly_unique_id}.domain_validation_options"
+            options = (
+                f"{AcmCertificate.TF_RESOURCE_TYPE}.{self.certificate.friendly_unique_id}.domain_validation_options"
+            )
             lookup = f'[for o in {options} : o if o.domain_name == "{name}"][0]'
             records.append(
                 Route53Record(

@@ -76,9 +76,13 @@ class UserPool(Construct):
             access_token_validity=60,
             id_token_validity=60,
             refresh_token_validity=30,
-            token_validity_units=CognitoUserPoolClientTokenValidityUnits(
-                access_token="minutes", id_token="minutes", refresh_token="days"
-            ),
+            token_validity_units=[
+                CognitoUserPoolClientTokenValidityUnits(
+                    access_token="minutes",  # noqa: S106 - units of validity, not secrets
+                    id_token="minutes",  # noqa: S106
+                    refresh_token="days",  # noqa: S106
+                )
+            ],
         )
 
     @property

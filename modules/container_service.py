@@ -123,7 +123,11 @@ class ContainerService(Construct):
                         {
                             "rulePriority": 2,
                             "description": f"keep the newest {KEPT_IMAGES} images",
-                            "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": KEPT_IMAGES},
+                            "selection": {
+                                "tagStatus": "any",
+                                "countType": "imageCountMoreThan",
+                                "countNumber": KEPT_IMAGES,
+                            },
                             "action": {"type": "expire"},
                         },
                     ]
@@ -183,7 +187,9 @@ class ContainerService(Construct):
                     actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                     resources=[f"{self.log_group.arn}:*"],
                 ),
-                Statement(sid="ReadNamedSecrets", actions=["secretsmanager:GetSecretValue"], resources=list(secret_arns)),
+                Statement(
+                    sid="ReadNamedSecrets", actions=["secretsmanager:GetSecretValue"], resources=list(secret_arns)
+                ),
                 Statement(sid="ReadNamedParameters", actions=["ssm:GetParameters"], resources=list(parameter_arns)),
                 Statement(sid="DecryptSecrets", actions=["kms:Decrypt"], resources=[secrets_kms_key_arn]),
             ],
@@ -196,20 +202,32 @@ class ContainerService(Construct):
                 # X-Ray and Session Manager channels have no resource-level permissions.
                 Statement(
                     sid="XRayWrite",
-                    actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
-                             "xray:GetSamplingTargets"],
+                    actions=[
+                        "xray:PutTraceSegments",
+                        "xray:PutTelemetryRecords",
+                        "xray:GetSamplingRules",
+                        "xray:GetSamplingTargets",
+                    ],
                     resources=["*"],
                 ),
                 Statement(
                     sid="ExecCommandChannel",
-                    actions=["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
-                             "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+                    actions=[
+                        "ssmmessages:CreateControlChannel",
+                        "ssmmessages:CreateDataChannel",
+                        "ssmmessages:OpenControlChannel",
+                        "ssmmessages:OpenDataChannel",
+                    ],
                     resources=["*"],
                 ),
-                Statement(sid="ExecCommandLogs", actions=["logs:CreateLogStream", "logs:PutLogEvents",
-                                                           "logs:DescribeLogStreams"],
-                          resources=[self.exec_log_group.arn, f"{self.exec_log_group.arn}:*"]),
-                Statement(sid="ExecCommandKey", actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[kms_key_arn]),
+                Statement(
+                    sid="ExecCommandLogs",
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    resources=[self.exec_log_group.arn, f"{self.exec_log_group.arn}:*"],
+                ),
+                Statement(
+                    sid="ExecCommandKey", actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[kms_key_arn]
+                ),
             ],
         )
 
@@ -222,7 +240,7 @@ class ContainerService(Construct):
             "portMappings": [{"containerPort": container_port, "protocol": "tcp"}],
             "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
             "secrets": [{"name": s.name, "valueFrom": s.value_from} for s in secrets],
-            "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp"}],
+            "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp"}],  # noqa: S108 - task-private scratch; the root is read-only
             "linuxParameters": {"initProcessEnabled": True},  # lets ECS Exec's agent run
             "logConfiguration": {"logDriver": "awslogs", "options": {**log_options, "awslogs-stream-prefix": "app"}},
         }
@@ -244,7 +262,9 @@ class ContainerService(Construct):
             memory=str(compute.memory),
             execution_role_arn=self.execution_role.arn,
             task_role_arn=self.task_role.arn,
-            runtime_platform=EcsTaskDefinitionRuntimePlatform(operating_system_family="LINUX", cpu_architecture="X86_64"),
+            runtime_platform=EcsTaskDefinitionRuntimePlatform(
+                operating_system_family="LINUX", cpu_architecture="X86_64"
+            ),
             volume=[{"name": "tmp"}],
             container_definitions=Fn.jsonencode([app, xray]),
         )
@@ -303,7 +323,9 @@ class ContainerService(Construct):
                 assign_public_ip=False,
             ),
             load_balancer=[
-                EcsServiceLoadBalancer(target_group_arn=target_group_arn, container_name="app", container_port=container_port)
+                EcsServiceLoadBalancer(
+                    target_group_arn=target_group_arn, container_name="app", container_port=container_port
+                )
             ],
             health_check_grace_period_seconds=60,
             deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(enable=True, rollback=True),
@@ -349,12 +371,18 @@ class ContainerService(Construct):
         if not compute.use_spot:
             return [{"capacity_provider": "FARGATE", "base": compute.min_tasks, "weight": 1}]
         return [
-            {"capacity_provider": "FARGATE", "base": compute.spot.on_demand_base, "weight": compute.spot.on_demand_weight},
+            {
+                "capacity_provider": "FARGATE",
+                "base": compute.spot.on_demand_base,
+                "weight": compute.spot.on_demand_weight,
+            },
             {"capacity_provider": "FARGATE_SPOT", "base": 0, "weight": compute.spot.spot_weight},
         ]
 
     def _role(self, id_: str, service: str, statements: Sequence[Statement]) -> IamRole:
         trust = assume_role_policy(self, f"{id_}-trust", service=service)
         role = IamRole(self, id_, name_prefix=f"{self.name}-{id_}-"[:38], assume_role_policy=trust.json)
-        IamRolePolicy(self, f"{id_}-policy", role=role.id, policy=policy_document(self, f"{id_}-permissions", statements).json)
+        IamRolePolicy(
+            self, f"{id_}-policy", role=role.id, policy=policy_document(self, f"{id_}-permissions", statements).json
+        )
         return role

@@ -36,11 +36,19 @@ def alb_log_delivery_statements(scope: Construct, *, bucket_arn: str, prefix: st
     elb_account = DataAwsElbServiceAccount(scope, "elb-service-account")
     objects = f"{bucket_arn}/{prefix}/AWSLogs/{account_id}/*"
     return [
-        Statement(sid="ElbAccountWritesAccessLogs", actions=["s3:PutObject"], resources=[objects],
-                  principals={"AWS": [elb_account.arn]}),
-        Statement(sid="ElbLogDeliveryWritesAccessLogs", actions=["s3:PutObject"], resources=[objects],
-                  principals={"Service": ["logdelivery.elasticloadbalancing.amazonaws.com"]},
-                  conditions=[("StringEquals", "aws:SourceAccount", [account_id])]),
+        Statement(
+            sid="ElbAccountWritesAccessLogs",
+            actions=["s3:PutObject"],
+            resources=[objects],
+            principals={"AWS": [elb_account.arn]},
+        ),
+        Statement(
+            sid="ElbLogDeliveryWritesAccessLogs",
+            actions=["s3:PutObject"],
+            resources=[objects],
+            principals={"Service": ["logdelivery.elasticloadbalancing.amazonaws.com"]},
+            conditions=[("StringEquals", "aws:SourceAccount", [account_id])],
+        ),
     ]
 
 
@@ -175,7 +183,9 @@ class PrivateLoadBalancer(Construct):
             protocol="TCP",
             target_type="alb",
             vpc_id=vpc_id,
-            health_check=LbTargetGroupHealthCheck(enabled=True, protocol="HTTPS", path=health_check_path, matcher="200-499"),
+            health_check=LbTargetGroupHealthCheck(
+                enabled=True, protocol="HTTPS", path=health_check_path, matcher="200-499"
+            ),
         )
         # An ALB can join an alb-type target group only once it has a listener on that port.
         LbTargetGroupAttachment(

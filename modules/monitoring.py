@@ -21,6 +21,7 @@ from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
     CloudwatchMetricAlarmMetricQuery,
     CloudwatchMetricAlarmMetricQueryMetric,
 )
+from cdktf_cdktf_provider_aws.cloudwatch_query_definition import CloudwatchQueryDefinition
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
@@ -191,6 +192,14 @@ class Monitoring(Construct):
             else:
                 settings["statistic"] = metric.statistic
         return CloudwatchMetricAlarm(self, id_, **settings)
+
+    def saved_query(
+        self, id_: str, *, name: str, log_group_names: Sequence[str], query: str
+    ) -> CloudwatchQueryDefinition:
+        """A Logs Insights query saved under `<monitoring name>/<name>` for the JSON logs it reads."""
+        return CloudwatchQueryDefinition(
+            self, id_, name=f"{self.name}/{name}", log_group_names=list(log_group_names), query_string=query
+        )
 
     def dashboard(self, id_: str, *, name: str, widgets: Sequence[dict]) -> CloudwatchDashboard:
         """A dashboard from widget dicts (see `metric_widget`). Tokens (ARNs, IDs) resolve at apply."""

@@ -1,6 +1,6 @@
 """A WAFv2 web ACL (REGIONAL for API Gateway, CLOUDFRONT for distributions) with the rules every
 public entry here gets: IP allow and block lists, a per-IP rate limit, and AWS managed groups
-(common, known bad inputs, IP reputation, SQL injection). Requests are logged to an encrypted
+(common, known bad inputs, IP reputation, SQL injection, anonymous IPs). Requests are logged to an encrypted
 `aws-waf-logs-` log group (WAF accepts only that prefix).
 """
 
@@ -26,7 +26,10 @@ MANAGED_RULE_GROUPS = (
     "AWSManagedRulesKnownBadInputsRuleSet",  # includes the Log4j (Log4Shell) signatures
     "AWSManagedRulesAmazonIpReputationList",
     "AWSManagedRulesSQLiRuleSet",
+    "AWSManagedRulesAnonymousIpList",
 )
+# Cloud hosting ranges are where legitimate server-to-server API clients live: count, don't block.
+RULE_ACTION_OVERRIDES = {"AWSManagedRulesAnonymousIpList": ("HostingProviderIPList",)}
 RATE_LIMIT_RULE = "rate-limit-per-ip"
 
 
@@ -90,7 +93,22 @@ class WebAcl(Construct):
                     "name": group,
                     "priority": offset,
                     "override_action": {"none": {}},
-                    "statement": {"managed_rule_group_statement": {"name": group, "vendor_name": "AWS"}},
+                    "statement": {
+                        "managed_rule_group_statement": {
+                            "name": group,
+                            "vendor_name": "AWS",
+                            **(
+                                {
+                                    "rule_action_override": [
+                                        {"name": rule, "action_to_use": {"count": {}}}
+                                        for rule in RULE_ACTION_OVERRIDES[group]
+                                    ]
+                                }
+                                if group in RULE_ACTION_OVERRIDES
+                                else {}
+                            ),
+                        }
+                    },
                     "visibility_config": _visibility(f"{name}-{group}"),
                 }
             )
