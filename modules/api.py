@@ -7,6 +7,7 @@ REST rather than HTTP API: only REST carries WAF, usage plans, API keys and cach
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from cdktf import Fn, TerraformResourceLifecycle
@@ -54,7 +55,7 @@ PROXY_PATH = "{proxy+}"
 # with the same id never share an entry).
 CACHE_KEY_PARAMETERS = ("method.request.path.proxy", "method.request.querystring.id")
 
-ACCESS_LOG_FORMAT = Fn.jsonencode(
+ACCESS_LOG_FORMAT = json.dumps(
     {
         "requestId": "$context.requestId",
         "extendedRequestId": "$context.extendedRequestId",

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from cdktf import Fn, TerraformResourceLifecycle
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.appautoscaling_policy import (
     AppautoscalingPolicy,
     AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
@@ -266,7 +266,8 @@ class ContainerService(Construct):
                 operating_system_family="LINUX", cpu_architecture="X86_64"
             ),
             volume=[{"name": "tmp"}],
-            container_definitions=Fn.jsonencode([app, xray]),
+            # json.dumps, not jsonencode: tokens inside strings resolve, and the JSON stays readable in tests.
+            container_definitions=json.dumps([app, xray]),
         )
 
         self.security_group = SecurityGroup(

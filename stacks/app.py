@@ -7,12 +7,14 @@ from cdktf import App
 from environments.schema import Environment
 from stacks.bootstrap import BootstrapStack
 from stacks.network import NetworkStack
+from stacks.refactor_edge import RefactorEdgeStack
 
 
 def add_environment(app: App, env: Environment) -> None:
     BootstrapStack(app, env=env)
     for region in env.networks.get("refactor", {}):
         NetworkStack(app, env=env, workload="refactor", region=region)
+    RefactorEdgeStack(app, env=env)
 
 
 def build_app(environments: list[Environment], *, outdir: str = "cdktf.out") -> App:

@@ -1,0 +1,72 @@
+"""The api:, edge: and compute: settings of the refactoring service's app tier."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from environments.loader import ENVIRONMENTS_DIR
+from environments.schema import Environment
+
+
+def _data(name: str) -> dict:
+    return yaml.safe_load((ENVIRONMENTS_DIR / f"{name}.yaml").read_text())
+
+
+def _errors(data: dict) -> str:
+    with pytest.raises(ValidationError) as info:
+        Environment.model_validate(data)
+    return str(info.value)
+
+
+def test_seed_autoscaling_numbers_are_the_defaults():
+    compute = Environment.model_validate(_data("dev")).compute
+    assert compute.autoscaling.target_cpu_percent == 70
+    assert compute.autoscaling.scale_in_cooldown_seconds == 300
+    assert compute.autoscaling.scale_out_cooldown_seconds == 120
+
+
+def test_prod_requires_mfa_advanced_security_and_on_demand():
+    data = _data("prod")
+    data["api"]["cognito"]["mfa"] = "OPTIONAL"
+    assert "prod requires api.cognito.mfa: ON" in _errors(data)
+    data = _data("prod")
+    data["compute"]["use_spot"] = True
+    assert "prod runs on-demand only" in _errors(data)
+
+
+def test_usage_plan_above_the_stage_limit_is_refused():
+    data = _data("dev")
+    data["api"]["usage_plans"][0]["throttle"]["rate_limit"] = 1000
+    assert "above the stage's 100.0; the stage limit would cap it silently" in _errors(data)
+
+
+def test_api_key_may_belong_to_one_plan_only_and_plan_names_are_unique():
+    data = _data("dev")
+    data["api"]["usage_plans"][1]["api_keys"] = data["api"]["usage_plans"][0]["api_keys"]
+    assert "an API key name may belong to one usage plan only" in _errors(data)
+    data = _data("dev")
+    data["api"]["usage_plans"][1]["name"] = data["api"]["usage_plans"][0]["name"]
+    assert "usage_plans names must be unique" in _errors(data)
+
+
+def test_waf_allow_and_block_lists_may_not_overlap():
+    data = _data("dev")
+    data["api"]["waf"]["allow_cidrs"] = ["198.51.100.128/25"]
+    assert "allow_cidrs 198.51.100.128/25 overlaps block_cidrs 198.51.100.0/24" in _errors(data)
+
+
+def test_cache_size_and_cloudfront_certificate_region_are_checked():
+    data = _data("dev")
+    data["api"]["cache"]["size_gb"] = "2"
+    assert "api.cache.size_gb" in _errors(data)
+    data = _data("dev")
+    data["edge"]["certificate_arn"] = "arn:aws:acm:us-east-2:111111111111:certificate/abc"
+    assert "CloudFront accepts only certificates in us-east-1" in _errors(data)
+
+
+def test_spot_needs_some_weight():
+    data = _data("dev")
+    data["compute"]["spot"] = {"on_demand_base": 1, "on_demand_weight": 0, "spot_weight": 0}
+    assert "cannot both be 0" in _errors(data)
