@@ -7,12 +7,15 @@ from cdktf import App
 from environments.schema import Environment
 from stacks.bootstrap import BootstrapStack
 from stacks.network import NetworkStack
+from stacks.refactor_data import RefactorDataStack
 
 
 def add_environment(app: App, env: Environment) -> None:
     BootstrapStack(app, env=env)
-    for region in env.networks.get("refactor", {}):
-        NetworkStack(app, env=env, workload="refactor", region=region)
+    refactor_networks = {
+        region: NetworkStack(app, env=env, workload="refactor", region=region) for region in env.networks["refactor"]
+    }
+    RefactorDataStack(app, env=env, network=refactor_networks[env.primary_region])
 
 
 def build_app(environments: list[Environment], *, outdir: str = "cdktf.out") -> App:
