@@ -241,6 +241,15 @@ class EmulatorWorkarounds(StrictModel):
         description="moto evaluates bucket-policy conditions as always true, so the Deny on "
         "aws:SecureTransport=false would refuse every object request, Terraform's state reads included",
     )
+    skip_backup_selections: bool = Field(
+        default=False,
+        description="moto has no CreateBackupSelection; vaults and plans still deploy, nothing is selected",
+    )
+    skip_redis: bool = Field(
+        default=False,
+        description="moto has no ElastiCache user groups (needed for IAM auth) and answers HTTP 500 when a "
+        "cache subnet group is deleted, so Redis could be neither built as designed nor destroyed",
+    )
 
 
 class Environment(StrictModel):
@@ -278,6 +287,11 @@ class Environment(StrictModel):
             "CostCenter": self.tags.cost_center,
             "ManagedBy": ManagedBy,
         }
+
+    @property
+    def workarounds(self) -> EmulatorWorkarounds:
+        """The emulator switches in force: all off on real AWS."""
+        return self.emulator_workarounds or EmulatorWorkarounds()
 
     @property
     def tls_only_bucket_policies(self) -> bool:

@@ -43,12 +43,13 @@ class RefactorDataExports:
     database_secret_arn: str
     database_cluster_id: str
     database_resource_id: str
-    redis_endpoint: str
-    redis_port: str
-    redis_user_id: str
-    redis_replication_group_id: str
-    redis_replication_group_arn: str
-    redis_user_arn: str
+    # None where the environment has no Redis (the emulator: see emulator_workarounds.skip_redis).
+    redis_endpoint: str | None
+    redis_port: str | None
+    redis_user_id: str | None
+    redis_replication_group_id: str | None
+    redis_replication_group_arn: str | None
+    redis_user_arn: str | None
     documents_bucket_name: str
     documents_bucket_arn: str
     documents_key_arn: str
@@ -163,21 +164,23 @@ class RefactorDataStack(EnvironmentStack):
             database_name="refactor",
             keep_final_snapshot=not disposable,
         )
-        self.cache = RedisCache(
-            self,
-            "cache",
-            name=name,
-            config=env.cache,
-            vpc_id=vpc.id,
-            subnet_ids=isolated_subnets,
-            client_security_group_ids=[self.client_security_group.id],
-            kms_key_arn=self.database_key.arn,
-            log_kms_key_arn=self.logs_key.arn,
-        )
-        for port, target, what in (
-            (self.database.port, self.database.security_group, "PostgreSQL"),
-            (self.cache.port, self.cache.security_group, "Redis"),
-        ):
+        self.cache: RedisCache | None = None
+        if not env.workarounds.skip_redis:
+            self.cache = RedisCache(
+                self,
+                "cache",
+                name=name,
+                config=env.cache,
+                vpc_id=vpc.id,
+                subnet_ids=isolated_subnets,
+                client_security_group_ids=[self.client_security_group.id],
+                kms_key_arn=self.database_key.arn,
+                log_kms_key_arn=self.logs_key.arn,
+            )
+        data_ports = [(self.database.port, self.database.security_group, "PostgreSQL")]
+        if self.cache is not None:
+            data_ports.append((self.cache.port, self.cache.security_group, "Redis"))
+        for port, target, what in data_ports:
             VpcSecurityGroupEgressRule(
                 self,
                 f"client-to-{what.lower()}",
@@ -220,6 +223,7 @@ class RefactorDataStack(EnvironmentStack):
             retention_days=env.database.backup_retention,
             copy_to=dr_vault,
             resources=[self.database.cluster.arn],
+            create_selection=not env.workarounds.skip_backup_selections,
         )
 
         self.github_token = OutOfBandSecureParameter(
@@ -231,7 +235,7 @@ class RefactorDataStack(EnvironmentStack):
         )
 
         cluster = self.database.cluster
-        redis = self.cache.replication_group
+        redis = self.cache.replication_group if self.cache else None
         self.exports = RefactorDataExports(
             client_security_group_id=self.client_security_group.id,
             database_endpoint=cluster.endpoint,
@@ -242,12 +246,12 @@ class RefactorDataStack(EnvironmentStack):
             database_secret_arn=self.database.master_secret_arn,
             database_cluster_id=cluster.cluster_identifier,
             database_resource_id=cluster.cluster_resource_id,
-            redis_endpoint=self.cache.endpoint,
-            redis_port=str(self.cache.port),
-            redis_user_id=self.cache.app_user.user_id,
-            redis_replication_group_id=redis.id,
-            redis_replication_group_arn=redis.arn,
-            redis_user_arn=self.cache.app_user.arn,
+            redis_endpoint=self.cache.endpoint if self.cache else None,
+            redis_port=str(self.cache.port) if self.cache else None,
+            redis_user_id=self.cache.app_user.user_id if self.cache else None,
+            redis_replication_group_id=redis.id if redis else None,
+            redis_replication_group_arn=redis.arn if redis else None,
+            redis_user_arn=self.cache.app_user.arn if self.cache else None,
             documents_bucket_name=self.documents.bucket.name,
             documents_bucket_arn=self.documents.bucket.arn,
             documents_key_arn=self.documents_key.arn,
@@ -257,7 +261,8 @@ class RefactorDataStack(EnvironmentStack):
             github_token_parameter_arn=self.github_token.arn,
         )
         for output, value in asdict(self.exports).items():
-            TerraformOutput(self, output, value=value)
+            if value is not None:
+                TerraformOutput(self, output, value=value)
         if self.documents.replica is not None:
             TerraformOutput(self, "documents_replica_bucket_arn", value=self.documents.replica.arn)
         TerraformOutput(self, "github_token_set_command", value=self.github_token.set_command(region))
