@@ -7,13 +7,19 @@ from cdktf import App
 from environments.schema import Environment
 from stacks.bootstrap import BootstrapStack
 from stacks.network import NetworkStack
+from stacks.refactor_app import RefactorAppStack
+from stacks.refactor_data import RefactorDataStack
 from stacks.refactor_edge import RefactorEdgeStack
 
 
 def add_environment(app: App, env: Environment) -> None:
     BootstrapStack(app, env=env)
-    for region in env.networks.get("refactor", {}):
-        NetworkStack(app, env=env, workload="refactor", region=region)
+    refactor_networks = {
+        region: NetworkStack(app, env=env, workload="refactor", region=region) for region in env.networks["refactor"]
+    }
+    primary_network = refactor_networks[env.primary_region]
+    data = RefactorDataStack(app, env=env, network=primary_network)
+    RefactorAppStack(app, env=env, network=primary_network, data=data.exports)
     RefactorEdgeStack(app, env=env)
 
 

@@ -187,9 +187,7 @@ class RefactorAppStack(EnvironmentStack):
                 "DATABASE_READER_HOST": data.database_reader_endpoint,
                 "DATABASE_PORT": data.database_port,
                 "DATABASE_NAME": data.database_name,
-                "REDIS_HOST": data.redis_endpoint,
-                "REDIS_PORT": data.redis_port,
-                "REDIS_USER": data.redis_user_id,
+                **self._redis_environment(data),
                 "DOCUMENTS_BUCKET": data.documents_bucket_name,
                 "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
             },
@@ -210,11 +208,7 @@ class RefactorAppStack(EnvironmentStack):
                         f"arn:aws:rds-db:{region}:{account}:dbuser:{data.database_resource_id}/{data.database_username}"
                     ],
                 ),
-                Statement(
-                    sid="RedisIamAuth",
-                    actions=["elasticache:Connect"],
-                    resources=[data.redis_replication_group_arn, data.redis_user_arn],
-                ),
+                *self._redis_statements(data),
             ],
         )
 
@@ -288,6 +282,25 @@ class RefactorAppStack(EnvironmentStack):
         TerraformOutput(self, "ecr_repository_url", value=self.service.repository.repository_url)
         TerraformOutput(self, "alarm_topic_arn", value=self.monitoring.topic_arn)
         TerraformOutput(self, "api_key_ids", value={k: v.id for k, v in self.api.api_keys.items()})
+
+    @staticmethod
+    def _redis_environment(data: RefactorDataExports) -> dict[str, str]:
+        """Where Redis is (IAM auth: the user name is the credential's identity, no password)."""
+        if data.redis_endpoint is None:  # no Redis in this environment (the emulator)
+            return {}
+        return {"REDIS_HOST": data.redis_endpoint, "REDIS_PORT": data.redis_port, "REDIS_USER": data.redis_user_id}
+
+    @staticmethod
+    def _redis_statements(data: RefactorDataExports) -> list[Statement]:
+        if data.redis_replication_group_arn is None:
+            return []
+        return [
+            Statement(
+                sid="RedisIamAuth",
+                actions=["elasticache:Connect"],
+                resources=[data.redis_replication_group_arn, data.redis_user_arn],
+            )
+        ]
 
     @staticmethod
     def _documents_statements(data: RefactorDataExports, *, write: bool) -> list[Statement]:
