@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.appautoscaling_policy import (
     AppautoscalingPolicy,
     AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
@@ -91,6 +91,7 @@ class ContainerService(Construct):
         parameter_arns: Sequence[str],
         secrets_kms_key_arn: str,
         task_statements: Sequence[Statement],
+        depends_on: Sequence[ITerraformDependable] = (),
     ) -> None:
         super().__init__(scope, id_)
         self.name = name
@@ -337,6 +338,8 @@ class ContainerService(Construct):
             enable_ecs_managed_tags=True,
             # Autoscaling owns the running count once the service exists.
             lifecycle=TerraformResourceLifecycle(ignore_changes=["desired_count"]),
+            # ECS refuses a target group that no listener uses yet: pass the listener here.
+            depends_on=list(depends_on) or None,
         )
 
         self.scaling_target = AppautoscalingTarget(

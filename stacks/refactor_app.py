@@ -179,6 +179,7 @@ class RefactorAppStack(EnvironmentStack):
             extra_security_group_ids=[data.client_security_group_id],
             load_balancer_security_group_id=self.load_balancer.security_group.id,
             target_group_arn=self.load_balancer.target_group.arn,
+            depends_on=[self.load_balancer.https_listener],
             kms_key_arn=data.logs_key_arn,
             environment={
                 "APP_ENV": env.name,
