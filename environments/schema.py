@@ -171,6 +171,7 @@ class DatabaseConfig(StrictModel):
 class AutoscalingConfig(StrictModel):
     """Target tracking on the service's average CPU (seed: 70%, scale in after 5 min, out after 2)."""
 
+    enabled: bool = Field(default=True, description="CPU target tracking between min_tasks and max_tasks")
     target_cpu_percent: float = Field(default=70, gt=0, le=100)
     scale_in_cooldown_seconds: int = Field(default=300, ge=0, le=3600)
     scale_out_cooldown_seconds: int = Field(default=120, ge=0, le=3600)
@@ -351,7 +352,9 @@ class ApiConfig(StrictModel):
     waf: ApiWafConfig
     cognito: CognitoConfig
     log_retention_days: int = 90
-    vpc_link: bool = Field(default=True, description="route the API to the private ALB through a VPC link and NLB")
+    saved_log_queries: bool = Field(
+        default=True, description="Logs Insights queries saved for the API, service and processor JSON logs"
+    )
 
     @field_validator("log_retention_days")
     @classmethod

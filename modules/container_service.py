@@ -342,6 +342,12 @@ class ContainerService(Construct):
             depends_on=list(depends_on) or None,
         )
 
+        self.scaling_target: AppautoscalingTarget | None = None
+        self.scaling_policy: AppautoscalingPolicy | None = None
+        if compute.autoscaling.enabled:
+            self._autoscaling(name, compute)
+
+    def _autoscaling(self, name: str, compute: ComputeConfig) -> None:
         self.scaling_target = AppautoscalingTarget(
             self,
             "scaling-target",

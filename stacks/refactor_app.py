@@ -459,6 +459,10 @@ class RefactorAppStack(EnvironmentStack):
         ]
         m.dashboard("dashboard", name=name, widgets=widgets)
 
+        if env.api.saved_log_queries:
+            self._saved_queries(m)
+
+    def _saved_queries(self, m: Monitoring) -> None:
         m.saved_query(
             "api-errors",
             name="api-5xx",

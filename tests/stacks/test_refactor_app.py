@@ -116,6 +116,15 @@ def test_service_has_no_public_ip_rolls_back_and_uses_spot_only_outside_prod(env
     providers = {s["capacity_provider"] for s in service["capacity_provider_strategy"]}
     assert providers == ({"FARGATE", "FARGATE_SPOT"} if env.compute.use_spot else {"FARGATE"})
     assert ("FARGATE_SPOT" in providers) is (env_name != "prod")
+    (policy,) = resources(app(stack_json, env_name), "aws_appautoscaling_policy") or [None]
+    if env.compute.autoscaling.enabled:
+        tracking = policy["target_tracking_scaling_policy_configuration"]
+        assert tracking["target_value"] == env.compute.autoscaling.target_cpu_percent
+        assert (
+            tracking["predefined_metric_specification"]["predefined_metric_type"] == "ECSServiceAverageCPUUtilization"
+        )
+    else:
+        assert env.local_aws and policy is None  # only the emulator goes without
 
 
 def test_spot_is_used_in_dev():
@@ -146,7 +155,7 @@ def test_document_processor_runs_in_the_vpc_traced_with_a_dlq(env_name, stack_js
 
 
 @pytest.mark.parametrize("env_name", ENVS)
-def test_every_alarm_notifies_the_topic(env_name, stack_json):
+def test_every_alarm_notifies_the_topic(env_name, environments, stack_json):
     stack = app(stack_json, env_name)
     alarms = {a["alarm_name"]: a for a in resources(stack, CloudwatchMetricAlarm.TF_RESOURCE_TYPE)}
     assert set(alarms) == {f"{env_name}-refactor-{a}" for a in ALARMS}
@@ -157,7 +166,8 @@ def test_every_alarm_notifies_the_topic(env_name, stack_json):
     (dashboard,) = resources(stack, "aws_cloudwatch_dashboard")
     for namespace in ("AWS/ApiGateway", "AWS/ECS", "AWS/RDS", "AWS/Lambda"):
         assert namespace in dashboard["dashboard_body"]
-    assert len(resources(stack, "aws_cloudwatch_query_definition")) >= 3
+    queries = resources(stack, "aws_cloudwatch_query_definition")
+    assert len(queries) == (4 if environments[env_name].api.saved_log_queries else 0)
 
 
 @pytest.mark.parametrize("env_name", ENVS)
