@@ -35,8 +35,7 @@ class DnsValidatedCertificate(Construct):
             "certificate",
             domain_name=domain_name,
             subject_alternative_names=list(alternative_names) or None,
-            validation_method="DNS",
-            key_algorithm="EC_prime256v1",
+            validation_method="DNS",  # key: RSA 2048, the default every consumer here accepts
             # A replacement must be issued before the old one is detached from listeners.
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
             provider=provider,

@@ -40,6 +40,7 @@ from cdktf_cdktf_provider_aws.ecs_service import (
     EcsService,
     EcsServiceCapacityProviderStrategy,
     EcsServiceDeploymentCircuitBreaker,
+    EcsServiceDeploymentController,
     EcsServiceLoadBalancer,
     EcsServiceNetworkConfiguration,
 )
@@ -279,7 +280,7 @@ class ContainerService(Construct):
             vpc_id=vpc_id,
             tags={"Name": f"{name}-tasks"},
         )
-        VpcSecurityGroupIngressRule(
+        self.alb_ingress_rule = VpcSecurityGroupIngressRule(
             self,
             "tasks-in-from-alb",
             security_group_id=self.security_group.id,
@@ -330,6 +331,7 @@ class ContainerService(Construct):
                 )
             ],
             health_check_grace_period_seconds=60,
+            deployment_controller=EcsServiceDeploymentController(type="ECS"),  # rolling, the circuit breaker's mode
             deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(enable=True, rollback=True),
             deployment_minimum_healthy_percent=100,
             deployment_maximum_percent=200,

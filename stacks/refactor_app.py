@@ -147,9 +147,11 @@ class RefactorAppStack(EnvironmentStack):
             certificate_arn=certificate_arn,
             zone_id=zone_id,
         )
-        for integration in self.api.integrations.values():
-            # moto returns the VPC-link integration's connection_id empty (../shared/local-aws-notes.md).
-            ignore_emulator_round_trip(env, integration, ["connection_id"])
+        for verb, integration in self.api.integrations.items():
+            # moto returns the VPC-link integration's connection_id empty (../shared/local-aws-notes.md)
+            # and drops cache_key_parameters (measured).
+            ignored = ["connection_id", "cache_key_parameters"] if verb == "GET" else ["connection_id"]
+            ignore_emulator_round_trip(env, integration, ignored)
         self.waf = WebAcl(
             self,
             "waf",
@@ -213,6 +215,22 @@ class RefactorAppStack(EnvironmentStack):
             ],
         )
 
+        # moto (measured): the service comes back without its capacity provider strategy, exec,
+        # grace period and managed-tags settings (so it would be replaced on every plan), and the
+        # ingress rule's referenced group comes back account-prefixed and without its description.
+        ignore_emulator_round_trip(
+            env,
+            self.service.service,
+            [
+                "desired_count",  # autoscaling's, in every environment (see ContainerService)
+                "capacity_provider_strategy",
+                "enable_execute_command",
+                "health_check_grace_period_seconds",
+                "enable_ecs_managed_tags",
+            ],
+        )
+        ignore_emulator_round_trip(env, self.service.alb_ingress_rule, ["referenced_security_group_id", "description"])
+
         # --- document processor --------------------------------------------------------------------
         processor_name = f"{name}-document-processor"
         processor_sg = SecurityGroup(
@@ -249,6 +267,8 @@ class RefactorAppStack(EnvironmentStack):
             memory_size=512,
             reserved_concurrency=env.compute.processor_reserved_concurrency,
         )
+        # moto (measured) does not return the function's dead_letter_config or logging_config.
+        ignore_emulator_round_trip(env, self.processor.function, ["dead_letter_config", "logging_config"])
         permission = LambdaPermission(
             self,
             "processor-invoked-by-s3",

@@ -196,7 +196,16 @@ def test_only_local_ignores_the_vpc_link_round_trip(stack_json):
     for env_name in ENVS:
         integrations = resources(app(stack_json, env_name), "aws_api_gateway_integration")
         ignored = [i.get("lifecycle", {}).get("ignore_changes") for i in integrations if i["type"] == "HTTP_PROXY"]
-        assert ignored == ([["connection_id"]] * 5 if env_name == "local" else [None] * 5)
+        if env_name == "local":
+            assert all(i and i[0] == "connection_id" for i in ignored)
+        else:
+            assert ignored == [None] * 5
+        (service,) = resources(app(stack_json, env_name), EcsService.TF_RESOURCE_TYPE)
+        expected = ["desired_count"] if env_name != "local" else None
+        if expected:
+            assert service["lifecycle"]["ignore_changes"] == expected
+        (function,) = resources(app(stack_json, env_name), LambdaFunction.TF_RESOURCE_TYPE)
+        assert ("lifecycle" in function) is (env_name == "local")
 
 
 @pytest.mark.parametrize("env_name", ENVS)
