@@ -216,7 +216,7 @@ class RefactorAppStack(EnvironmentStack):
         )
 
         # moto (measured): the service comes back without its capacity provider strategy, exec,
-        # grace period and managed-tags settings (so it would be replaced on every plan), and the
+        # grace period, managed-tags and AZ-rebalancing settings (so it would be replaced on every plan), and the
         # ingress rule's referenced group comes back account-prefixed and without its description.
         ignore_emulator_round_trip(
             env,
@@ -227,6 +227,7 @@ class RefactorAppStack(EnvironmentStack):
                 "enable_execute_command",
                 "health_check_grace_period_seconds",
                 "enable_ecs_managed_tags",
+                "availability_zone_rebalancing",
             ],
         )
         ignore_emulator_round_trip(env, self.service.alb_ingress_rule, ["referenced_security_group_id", "description"])
