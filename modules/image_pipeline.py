@@ -52,6 +52,11 @@ def amazon_linux_2023(region: str, arch: str = "x86") -> str:
     return f"arn:aws:imagebuilder:{region}:aws:image/amazon-linux-2023-{arch}/x.x.x"
 
 
+def terraform_literal(text: str) -> str:
+    """`text` escaped so Terraform keeps it as is (no ${...} interpolation or %{...} directives)."""
+    return text.replace("${", "$${").replace("%{", "%%{")
+
+
 def content_version(*parts: str) -> str:
     """Components and recipes are immutable per version: derive the version from the content, so
     a changed script is a new version rather than a failed update."""
@@ -104,7 +109,8 @@ class ImagePipeline(Construct):
             platform="Linux",
             version=version,
             description=description,
-            data=data,
+            # Terraform would read the script's ${...} as its own interpolation; $${ is a literal ${.
+            data=terraform_literal(data),
             kms_key_id=kms_key_arn,
             supported_os_versions=["Amazon Linux 2023"],
             lifecycle={"create_before_destroy": True},
