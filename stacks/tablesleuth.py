@@ -77,15 +77,20 @@ ELB_LOG_ACCOUNTS = {
 }
 
 
-def host_values(env: Environment, region: str, secret_arn: str) -> dict[str, str | int]:
-    """Every placeholder value of the host scripts. None of them is secret."""
+def secret_name(env: Environment, region: str) -> str:
+    return f"{env.name}-tablesleuth-{region}-gizmosql-password"
+
+
+def host_values(env: Environment, region: str) -> dict[str, str | int]:
+    """Every placeholder value of the host scripts: plain strings known at synth (the secret by
+    name, not by its ARN token), so the user data is fixed text. None of them is secret."""
     cfg = env.tablesleuth
     assert cfg is not None
     return {
         "GIZMOSQL_VERSION": cfg.gizmosql_version,
         "TABLESLEUTH_VERSION": cfg.tablesleuth_version,
         "REGION": region,
-        "SECRET_ARN": secret_arn,
+        "SECRET_NAME": secret_name(env, region),
         "APP_PORT": cfg.app_port,
         "FLIGHT_SQL_PORT": cfg.flight_sql_port,
     }
@@ -176,7 +181,7 @@ class TableSleuthStack(EnvironmentStack):
         self.secret = SecretsmanagerSecret(
             self,
             "gizmosql-password",
-            name=f"{name}-gizmosql-password",
+            name=secret_name(env, region),
             description="GizmoSQL password of the TableSleuth hosts (set by the first host, then rotated)",
             kms_key_id=self.secret_key.arn,
             # local is destroyed and redeployed all day; a recovery window would block the name.
@@ -304,7 +309,7 @@ class TableSleuthStack(EnvironmentStack):
             ami_parameter = self._image_pipeline(name, region, network)
         ami = DataAwsSsmParameter(self, "ami", name=ami_parameter)
 
-        self.user_data = render_scripts([INSTALL_SCRIPT, CONFIGURE_SCRIPT], host_values(env, region, self.secret.arn))
+        self.user_data = render_scripts([INSTALL_SCRIPT, CONFIGURE_SCRIPT], host_values(env, region))
         self.fleet = ComputeFleet(
             self,
             "fleet",
@@ -470,7 +475,7 @@ class TableSleuthStack(EnvironmentStack):
                 INSTALL_SCRIPT,
                 {
                     k: v
-                    for k, v in host_values(self.env, region, "").items()
+                    for k, v in host_values(self.env, region).items()
                     if k in ("GIZMOSQL_VERSION", "TABLESLEUTH_VERSION")
                 },
             ),

@@ -7,7 +7,7 @@ set -euo pipefail
 mkdir -p /etc/tablesleuth /usr/local/libexec/tablesleuth
 cat > /etc/tablesleuth/host.env <<CONF
 AWS_REGION=@@REGION@@
-GIZMOSQL_SECRET_ID=@@SECRET_ARN@@
+GIZMOSQL_SECRET_ID=@@SECRET_NAME@@
 GIZMOSQL_PORT=@@FLIGHT_SQL_PORT@@
 TABLESLEUTH_PORT=@@APP_PORT@@
 GIZMOSQL_USERNAME=tablesleuth
