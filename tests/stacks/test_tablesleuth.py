@@ -400,3 +400,12 @@ def test_ami_comes_from_the_pipeline_parameter_or_the_amazon_linux_fallback(env_
     else:
         assert parameters["ami"]["name"] == AL2023_PARAMETER
         assert resources(stack, "aws_imagebuilder_image_pipeline") == []
+
+
+def test_every_real_environment_rotates_the_password(environments, stack_json):
+    """checkov's rotation check is skipped for the emulator's sake; this keeps it for real AWS."""
+    for env in environments.values():
+        if env.local_aws:
+            continue
+        for region in _regions(env):
+            assert len(resources(_host(stack_json, env, region), "aws_secretsmanager_secret_rotation")) == 1
