@@ -7,13 +7,16 @@ from cdktf import App
 from environments.schema import Environment
 from stacks.bootstrap import BootstrapStack
 from stacks.network import NetworkStack
+from stacks.refactor_data import RefactorDataStack
 from stacks.tablesleuth import TableSleuthStack
 
 
 def add_environment(app: App, env: Environment) -> None:
     BootstrapStack(app, env=env)
-    for region in env.networks.get("refactor", {}):
-        NetworkStack(app, env=env, workload="refactor", region=region)
+    refactor_networks = {
+        region: NetworkStack(app, env=env, workload="refactor", region=region) for region in env.networks["refactor"]
+    }
+    RefactorDataStack(app, env=env, network=refactor_networks[env.primary_region])
     for region in env.networks.get("tablesleuth", {}) if env.tablesleuth else ():
         tablesleuth_network = NetworkStack(app, env=env, workload="tablesleuth", region=region)
         TableSleuthStack(app, env=env, region=region, network=tablesleuth_network.network)

@@ -339,9 +339,7 @@ class TableSleuthStack(EnvironmentStack):
                 else None
             ),
             instance_tags={BACKUP_TAG: "daily"},
-            ignore_emulator_target_tracking_drift=bool(
-                env.emulator_workarounds and env.emulator_workarounds.ignore_target_tracking_round_trip
-            ),
+            ignore_emulator_target_tracking_drift=env.workarounds.ignore_target_tracking_round_trip,
         )
 
         if cfg.password_rotation_days is not None:
@@ -357,6 +355,7 @@ class TableSleuthStack(EnvironmentStack):
             schedule=BACKUP_SCHEDULE,
             retention_days=BACKUP_RETENTION_DAYS,
             selection_tags={BACKUP_TAG: "daily"},
+            create_selection=not env.workarounds.skip_backup_selections,
         )
         self.monitoring = Monitoring(
             self,
