@@ -15,8 +15,6 @@ AWS Config and account-wide EBS encryption live in the shared baseline stack, no
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from cdktf import TerraformOutput
 from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate
 from cdktf_cdktf_provider_aws.acm_certificate_validation import AcmCertificateValidation
@@ -168,11 +166,7 @@ class TableSleuthStack(EnvironmentStack):
             alias=f"{name}-alerts",
             description=f"Encrypts the {name} alert topic",
             account_id=account,
-            # Scoped to alarms of this account (a key policy statement needs a condition).
-            service_grants=[
-                replace(grant, conditions=[("StringEquals", "aws:SourceAccount", [account])])
-                for grant in alarm_key_grants()
-            ],
+            service_grants=alarm_key_grants(account_id=account),
         )
 
         # --- the GizmoSQL password ---------------------------------------------------------------
