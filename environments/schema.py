@@ -454,26 +454,6 @@ class Environment(StrictModel):
         return self
 
     @model_validator(mode="after")
-    def _tablesleuth_has_networks(self) -> Environment:
-        regions = self.networks.get("tablesleuth", {})
-        if self.tablesleuth is not None and not regions:
-            raise ValueError("tablesleuth is configured but networks.tablesleuth lists no region to run it in")
-        if self.tablesleuth is None and regions:
-            raise ValueError("networks.tablesleuth is set but there is no tablesleuth section to configure the host")
-        if self.tablesleuth is not None and self.tablesleuth.create_dns_zone and not self.local_aws:
-            raise ValueError(
-                "tablesleuth.create_dns_zone is only for local_aws: real environments validate against "
-                "their delegated zone (one zone per region would never be delegated)"
-            )
-        for region, net in regions.items():
-            if self.tablesleuth is not None and not net.interface_endpoints:
-                raise ValueError(
-                    f"networks.tablesleuth.{region}.interface_endpoints must be true: Session Manager and "
-                    "Secrets Manager must work without a NAT gateway"
-                )
-        return self
-
-    @model_validator(mode="after")
     def _cidrs_do_not_overlap(self) -> Environment:
         # Across regions as well as within one: VPCs of one environment may be peered later.
         vpcs = [
@@ -508,4 +488,24 @@ class Environment(StrictModel):
             raise ValueError(
                 "prod requires documents.replication: true and documents.replication_time_control: true (DR copy)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _tablesleuth_has_networks(self) -> Environment:
+        regions = self.networks.get("tablesleuth", {})
+        if self.tablesleuth is not None and not regions:
+            raise ValueError("tablesleuth is configured but networks.tablesleuth lists no region to run it in")
+        if self.tablesleuth is None and regions:
+            raise ValueError("networks.tablesleuth is set but there is no tablesleuth section to configure the host")
+        if self.tablesleuth is not None and self.tablesleuth.create_dns_zone and not self.local_aws:
+            raise ValueError(
+                "tablesleuth.create_dns_zone is only for local_aws: real environments validate against "
+                "their delegated zone (one zone per region would never be delegated)"
+            )
+        for region, net in regions.items():
+            if self.tablesleuth is not None and not net.interface_endpoints:
+                raise ValueError(
+                    f"networks.tablesleuth.{region}.interface_endpoints must be true: Session Manager and "
+                    "Secrets Manager must work without a NAT gateway"
+                )
         return self
