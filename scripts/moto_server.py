@@ -6,6 +6,7 @@ only; nothing here changes what the stacks ask of AWS.
 
 from __future__ import annotations
 
+import os
 import sys
 
 
@@ -23,7 +24,14 @@ def _patch_s3_delete_marker_dispose() -> None:
 PATCHES = (_patch_s3_delete_marker_dispose,)
 
 
+# moto ships AWS's managed policies (AmazonSSMManagedInstanceCore, CloudWatchAgentServerPolicy,
+# the AWS Backup service policies, ...) but loads them only when asked; every real account has
+# them, and attaching one that moto has not loaded fails with NoSuchEntity.
+EMULATOR_SETTINGS = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+
+
 def main(argv: list[str]) -> None:
+    os.environ.update(EMULATOR_SETTINGS)
     for patch in PATCHES:
         patch()
     from moto.server import main as moto_main
