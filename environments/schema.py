@@ -380,10 +380,11 @@ class EmulatorWorkarounds(StrictModel):
         description="moto has no ElastiCache user groups (needed for IAM auth) and answers HTTP 500 when a "
         "cache subnet group is deleted, so Redis could be neither built as designed nor destroyed",
     )
-    ignore_target_tracking_round_trip: bool = Field(
+    ignore_tablesleuth_round_trip_gaps: bool = Field(
         default=False,
-        description="moto returns an EC2 Auto Scaling target-tracking policy with enabled=false and an empty "
-        "predictive_scaling_configuration block, so every plan would show a change for it",
+        description="moto returns a target-tracking policy with enabled=false and an empty predictive block, "
+        "adds a 'launch-template' entry to a launch template's tag_specifications, and leaves the VPC out of a "
+        "private hosted zone; the TableSleuth stack ignores exactly those attributes, so plans stay honest",
     )
 
 

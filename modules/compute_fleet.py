@@ -46,8 +46,11 @@ from constructs import Construct
 
 ROOT_DEVICE = "/dev/xvda"  # Amazon Linux 2023's root device name
 SPOT_ALLOCATION_STRATEGY = "capacity-optimized"
-# What moto fails to round-trip on a target-tracking policy (see local-aws-notes.md).
+# What moto fails to round-trip (ignored only where the caller says it runs on moto):
+# a target-tracking policy comes back with enabled=false and an empty predictive block
+# (local-aws-notes.md), and a launch template gains a 'launch-template' tag specification.
 EMULATOR_TARGET_TRACKING_DRIFT = ("enabled", "predictive_scaling_configuration")
+EMULATOR_LAUNCH_TEMPLATE_DRIFT = ("tag_specifications",)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,7 +87,7 @@ class ComputeFleet(Construct):
         cpu_target_percent: float = 70,
         schedule: ScaleToZeroSchedule | None = None,
         instance_tags: Mapping[str, str] | None = None,
-        ignore_emulator_target_tracking_drift: bool = False,
+        ignore_emulator_round_trip_gaps: bool = False,
     ) -> None:
         super().__init__(scope, id_)
         if use_spot and len(set(spot_instance_types) | {instance_type}) < 2:
@@ -125,6 +128,11 @@ class ComputeFleet(Construct):
             tag_specifications=[
                 LaunchTemplateTagSpecifications(resource_type=kind, tags=tags) for kind in ("instance", "volume")
             ],
+            lifecycle=(
+                TerraformResourceLifecycle(ignore_changes=list(EMULATOR_LAUNCH_TEMPLATE_DRIFT))
+                if ignore_emulator_round_trip_gaps
+                else None
+            ),
         )
         template_ref = {"id": self.launch_template.id, "version": Token.as_string(self.launch_template.latest_version)}
         group_settings: dict = {}
@@ -193,7 +201,7 @@ class ComputeFleet(Construct):
             # local only: the emulator returns these two differently from what was sent.
             lifecycle=(
                 TerraformResourceLifecycle(ignore_changes=list(EMULATOR_TARGET_TRACKING_DRIFT))
-                if ignore_emulator_target_tracking_drift
+                if ignore_emulator_round_trip_gaps
                 else None
             ),
         )

@@ -21,7 +21,24 @@ def _patch_s3_delete_marker_dispose() -> None:
         FakeDeleteMarker.dispose = lambda self, garbage=False: None
 
 
-PATCHES = (_patch_s3_delete_marker_dispose,)
+def _patch_backup_list_tags_arn() -> None:
+    # moto 5.2.5: ListTags reads the ARN as the second-to-last path segment, which is right only
+    # with a trailing slash; the Go SDK sends /tags/<arn> without one, so moto answers with the
+    # tags of "tags" (none) and every Backup vault and plan shows its default tags as drift.
+    from urllib.parse import unquote
+
+    from moto.backup.responses import BackupResponse
+
+    def list_tags(self) -> str:
+        import json
+
+        resource_arn = unquote(self.path.split("/tags/", 1)[1].split("?", 1)[0].rstrip("/"))
+        return json.dumps({"Tags": self.backup_backend.list_tags(resource_arn=resource_arn)})
+
+    BackupResponse.list_tags = list_tags
+
+
+PATCHES = (_patch_s3_delete_marker_dispose, _patch_backup_list_tags_arn)
 
 
 # moto ships AWS's managed policies (AmazonSSMManagedInstanceCore, CloudWatchAgentServerPolicy,

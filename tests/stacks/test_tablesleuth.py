@@ -12,7 +12,11 @@ import subprocess
 import pytest
 
 from environments.loader import available_environments
-from modules.compute_fleet import EMULATOR_TARGET_TRACKING_DRIFT, SPOT_ALLOCATION_STRATEGY
+from modules.compute_fleet import (
+    EMULATOR_LAUNCH_TEMPLATE_DRIFT,
+    EMULATOR_TARGET_TRACKING_DRIFT,
+    SPOT_ALLOCATION_STRATEGY,
+)
 from stacks.tablesleuth import AL2023_PARAMETER, BACKUP_SCHEDULE, BACKUP_TAG, secret_name
 from tests.conftest import resources
 
@@ -118,6 +122,7 @@ def test_no_iam_statement_allows_wildcard_actions(env_name, environments, stack_
 
 def _ingress_rules(stack) -> list[dict]:
     rules = list(resources(stack, "aws_vpc_security_group_ingress_rule"))
+    rules.extend(r for r in resources(stack, "aws_security_group_rule") if r["type"] == "ingress")
     for group in resources(stack, "aws_security_group"):
         rules.extend(group.get("ingress") or [])
     return rules
@@ -137,7 +142,7 @@ def test_no_security_group_allows_ssh_at_all(env_name, environments, stack_json)
         assert rules, name
         # Session Manager replaces SSH: port 22 is open to nobody, 0.0.0.0/0 least of all.
         assert not [r for r in rules if _covers(r, 22)], name
-        assert not [r for r in rules if r.get("cidr_ipv4") == "0.0.0.0/0"], name
+        assert not [r for r in rules if "0.0.0.0/0" in [r.get("cidr_ipv4"), *r.get("cidr_blocks", [])]], name
 
 
 @pytest.mark.parametrize("env_name", ENVS)
@@ -197,6 +202,10 @@ def test_group_sizes_health_checks_refresh_and_cpu_target(env_name, environments
     # The emulator hook exists only where the emulator does.
     ignored = policy.get("lifecycle", {}).get("ignore_changes")
     assert ignored == (list(EMULATOR_TARGET_TRACKING_DRIFT) if env.local_aws else None)
+    template = _one(stack, "aws_launch_template")
+    assert template.get("lifecycle", {}).get("ignore_changes") == (
+        list(EMULATOR_LAUNCH_TEMPLATE_DRIFT) if env.local_aws else None
+    )
 
 
 def _user_data(stack) -> str:
