@@ -227,6 +227,8 @@ class TableSleuthStack(EnvironmentStack):
             certificate_arn = self._certificate(hostname, zone_id)
 
         # Who read the ALB logs is logged too, into a second bucket (the state bucket's pattern).
+        # Where the load balancer is disposable (no deletion protection), so are its logs.
+        disposable_logs = not cfg.alb_deletion_protection
         alb_logs_access = SecureBucket(
             self,
             "alb-logs-access",
@@ -235,6 +237,7 @@ class TableSleuthStack(EnvironmentStack):
             kms_key_arn=None,  # S3 server access log delivery supports SSE-S3 only
             receives_access_logs=True,
             noncurrent_version_days=30,
+            force_destroy=disposable_logs,
         )
         self.alb_logs = SecureBucket(
             self,
@@ -243,6 +246,7 @@ class TableSleuthStack(EnvironmentStack):
             account_id=account,
             kms_key_arn=None,  # ALB access logs can only be delivered to SSE-S3 buckets
             access_logs=alb_logs_access,
+            force_destroy=disposable_logs,
             extra_statements=[self._alb_log_delivery(region, account, f"{name}-alb-logs-{account}")],
         )
         self.load_balancer = TableSleuthLoadBalancer(
