@@ -371,20 +371,10 @@ class EmulatorWorkarounds(StrictModel):
         description="moto evaluates bucket-policy conditions as always true, so the Deny on "
         "aws:SecureTransport=false would refuse every object request, Terraform's state reads included",
     )
-    skip_backup_selections: bool = Field(
-        default=False,
-        description="moto has no CreateBackupSelection; vaults and plans still deploy, nothing is selected",
-    )
     skip_redis: bool = Field(
         default=False,
         description="moto has no ElastiCache user groups (needed for IAM auth) and answers HTTP 500 when a "
         "cache subnet group is deleted, so Redis could be neither built as designed nor destroyed",
-    )
-    ignore_tablesleuth_round_trip_gaps: bool = Field(
-        default=False,
-        description="moto returns a target-tracking policy with enabled=false and an empty predictive block, "
-        "adds a 'launch-template' entry to a launch template's tag_specifications, and leaves the VPC out of a "
-        "private hosted zone; the TableSleuth stack ignores exactly those attributes, so plans stay honest",
     )
 
 

@@ -46,7 +46,7 @@ from constructs import Construct
 
 ROOT_DEVICE = "/dev/xvda"  # Amazon Linux 2023's root device name
 SPOT_ALLOCATION_STRATEGY = "capacity-optimized"
-# What moto fails to round-trip (ignored only where the caller says it runs on moto):
+# What moto fails to round-trip (the stack ignores these through its emulator-only hook):
 # a target-tracking policy comes back with enabled=false and an empty predictive block
 # (local-aws-notes.md), and a launch template gains a 'launch-template' tag specification.
 EMULATOR_TARGET_TRACKING_DRIFT = ("enabled", "predictive_scaling_configuration")
@@ -87,7 +87,6 @@ class ComputeFleet(Construct):
         cpu_target_percent: float = 70,
         schedule: ScaleToZeroSchedule | None = None,
         instance_tags: Mapping[str, str] | None = None,
-        ignore_emulator_round_trip_gaps: bool = False,
     ) -> None:
         super().__init__(scope, id_)
         if use_spot and len(set(spot_instance_types) | {instance_type}) < 2:
@@ -128,11 +127,6 @@ class ComputeFleet(Construct):
             tag_specifications=[
                 LaunchTemplateTagSpecifications(resource_type=kind, tags=tags) for kind in ("instance", "volume")
             ],
-            lifecycle=(
-                TerraformResourceLifecycle(ignore_changes=list(EMULATOR_LAUNCH_TEMPLATE_DRIFT))
-                if ignore_emulator_round_trip_gaps
-                else None
-            ),
         )
         template_ref = {"id": self.launch_template.id, "version": Token.as_string(self.launch_template.latest_version)}
         group_settings: dict = {}
@@ -197,12 +191,6 @@ class ComputeFleet(Construct):
                         predefined_metric_type="ASGAverageCPUUtilization"
                     )
                 ),
-            ),
-            # local only: the emulator returns these two differently from what was sent.
-            lifecycle=(
-                TerraformResourceLifecycle(ignore_changes=list(EMULATOR_TARGET_TRACKING_DRIFT))
-                if ignore_emulator_round_trip_gaps
-                else None
             ),
         )
 

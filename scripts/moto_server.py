@@ -6,7 +6,6 @@ only; nothing here changes what the stacks ask of AWS.
 
 from __future__ import annotations
 
-import os
 import sys
 
 
@@ -21,34 +20,115 @@ def _patch_s3_delete_marker_dispose() -> None:
         FakeDeleteMarker.dispose = lambda self, garbage=False: None
 
 
-def _patch_backup_list_tags_arn() -> None:
-    # moto 5.2.5: ListTags reads the ARN as the second-to-last path segment, which is right only
-    # with a trailing slash; the Go SDK sends /tags/<arn> without one, so moto answers with the
-    # tags of "tags" (none) and every Backup vault and plan shows its default tags as drift.
+def _add_backup_selections() -> None:
+    # moto 5.2.5 implements Backup plans and vaults but not selections (Create/Get/Delete/
+    # ListBackupSelections answer NotImplemented, and the provider retries for minutes). A
+    # selection is bookkeeping here (moto takes no backups), so it is stored and returned as sent.
+    import json
+    import time
+    import uuid
+    from urllib.parse import unquote
+
+    from moto.backup.exceptions import ResourceNotFoundException
+    from moto.backup.responses import BackupResponse
+
+    if hasattr(BackupResponse, "create_backup_selection"):
+        return  # a newer moto has its own
+
+    def _selections(self: BackupResponse) -> dict:
+        return self.backup_backend.__dict__.setdefault("_project_selections", {})
+
+    def _path(self: BackupResponse) -> tuple[str, str | None]:
+        # /backup/plans/{plan}/selections/ or /backup/plans/{plan}/selections/{selection}
+        plan, _, rest = unquote(self.path).split("?")[0].split("/plans/", 1)[1].partition("/selections")
+        return plan, rest.strip("/") or None
+
+    def create_backup_selection(self: BackupResponse) -> str:
+        plan_id, _ = _path(self)
+        self.backup_backend.get_backup_plan(backup_plan_id=plan_id, version_id=None)  # 404s if missing
+        params = json.loads(self.body)
+        selection_id = str(uuid.uuid4())
+        created = time.time()
+        _selections(self)[selection_id] = {
+            "BackupSelection": params["BackupSelection"],
+            "SelectionId": selection_id,
+            "BackupPlanId": plan_id,
+            "CreationDate": created,
+            "CreatorRequestId": params.get("CreatorRequestId"),
+        }
+        return json.dumps({"SelectionId": selection_id, "BackupPlanId": plan_id, "CreationDate": created})
+
+    def get_backup_selection(self: BackupResponse) -> str:
+        plan_id, selection_id = _path(self)
+        selection = _selections(self).get(selection_id)
+        if selection is None or selection["BackupPlanId"] != plan_id:
+            raise ResourceNotFoundException(f"Failed reading backup selection {selection_id}")
+        return json.dumps(selection)
+
+    def delete_backup_selection(self: BackupResponse) -> str:
+        _, selection_id = _path(self)
+        if _selections(self).pop(selection_id, None) is None:
+            raise ResourceNotFoundException(f"Failed deleting backup selection {selection_id}")
+        return "{}"
+
+    def list_backup_selections(self: BackupResponse) -> str:
+        plan_id, _ = _path(self)
+        return json.dumps(
+            {
+                "BackupSelectionsList": [
+                    {
+                        "SelectionId": s["SelectionId"],
+                        "SelectionName": s["BackupSelection"]["SelectionName"],
+                        "BackupPlanId": plan_id,
+                        "CreationDate": s["CreationDate"],
+                        "IamRoleArn": s["BackupSelection"]["IamRoleArn"],
+                    }
+                    for s in _selections(self).values()
+                    if s["BackupPlanId"] == plan_id
+                ]
+            }
+        )
+
+    for handler in (create_backup_selection, get_backup_selection, delete_backup_selection, list_backup_selections):
+        setattr(BackupResponse, handler.__name__, handler)
+
+
+def _patch_backup_list_tags_path() -> None:
+    # moto 5.2.5 reads ListTags' ARN as the second-to-last path segment, which holds only when the
+    # client adds a trailing slash (boto3 does, the Go SDK in Terraform's provider doesn't). The
+    # provider then reads no tags on every Backup vault and plan and plans to re-add them forever.
     from urllib.parse import unquote
 
     from moto.backup.responses import BackupResponse
 
-    def list_tags(self) -> str:
-        import json
+    original = BackupResponse.list_tags
 
-        resource_arn = unquote(self.path.split("/tags/", 1)[1].split("?", 1)[0].rstrip("/"))
-        return json.dumps({"Tags": self.backup_backend.list_tags(resource_arn=resource_arn)})
+    def list_tags(self: BackupResponse) -> str:
+        self.path = "/tags/" + unquote(self.path.split("?")[0].split("/tags/", 1)[1]).rstrip("/") + "/"
+        return original(self)
 
     BackupResponse.list_tags = list_tags
 
 
-PATCHES = (_patch_s3_delete_marker_dispose, _patch_backup_list_tags_arn)
+def _patch_security_group_rule_description() -> None:
+    # moto 5.2.5 reads a rule's description only from CIDR ranges, so a rule that references a
+    # security group loses its description on read and plans an update forever.
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    SecurityGroupRule.description = property(
+        lambda self: self.ip_range.get("Description") or (self.source_group or {}).get("Description")
+    )
 
 
-# moto ships AWS's managed policies (AmazonSSMManagedInstanceCore, CloudWatchAgentServerPolicy,
-# the AWS Backup service policies, ...) but loads them only when asked; every real account has
-# them, and attaching one that moto has not loaded fails with NoSuchEntity.
-EMULATOR_SETTINGS = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+PATCHES = (
+    _patch_s3_delete_marker_dispose,
+    _add_backup_selections,
+    _patch_backup_list_tags_path,
+    _patch_security_group_rule_description,
+)
 
 
 def main(argv: list[str]) -> None:
-    os.environ.update(EMULATOR_SETTINGS)
     for patch in PATCHES:
         patch()
     from moto.server import main as moto_main

@@ -41,7 +41,12 @@ from constructs import Construct
 
 from environments.schema import Environment
 from modules.backup import BackupPlan, BackupVault
-from modules.compute_fleet import ComputeFleet, ScaleToZeroSchedule
+from modules.compute_fleet import (
+    EMULATOR_LAUNCH_TEMPLATE_DRIFT,
+    EMULATOR_TARGET_TRACKING_DRIFT,
+    ComputeFleet,
+    ScaleToZeroSchedule,
+)
 from modules.encryption import SERVICE_KEY_ACTIONS, EncryptionKey
 from modules.iam import Statement, assume_role_policy, policy_document
 from modules.image_pipeline import ImagePipeline
@@ -342,7 +347,17 @@ class TableSleuthStack(EnvironmentStack):
                 else None
             ),
             instance_tags={BACKUP_TAG: "daily"},
-            ignore_emulator_round_trip_gaps=env.workarounds.ignore_tablesleuth_round_trip_gaps,
+        )
+
+        self.ignore_emulator_round_trip(
+            self.fleet.launch_template,
+            list(EMULATOR_LAUNCH_TEMPLATE_DRIFT),
+            gap="moto adds a 'launch-template' entry to a launch template's tag_specifications",
+        )
+        self.ignore_emulator_round_trip(
+            self.fleet.scaling_policy,
+            list(EMULATOR_TARGET_TRACKING_DRIFT),
+            gap="moto returns a target-tracking policy with enabled=false and an empty predictive block",
         )
 
         if cfg.password_rotation_days is not None:
@@ -358,7 +373,6 @@ class TableSleuthStack(EnvironmentStack):
             schedule=BACKUP_SCHEDULE,
             retention_days=BACKUP_RETENTION_DAYS,
             selection_tags={BACKUP_TAG: "daily"},
-            create_selection=not env.workarounds.skip_backup_selections,
         )
         self.monitoring = Monitoring(
             self,
@@ -383,8 +397,7 @@ class TableSleuthStack(EnvironmentStack):
             zone = Route53Zone(
                 self, "zone", name=zone_name, vpc=[Route53ZoneVpc(vpc_id=network.vpc.id)], force_destroy=True
             )
-            if self.env.workarounds.ignore_tablesleuth_round_trip_gaps:
-                zone.add_override("lifecycle.ignore_changes", ["vpc"])  # moto drops the zone's VPC
+            self.ignore_emulator_round_trip(zone, ["vpc"], gap="moto leaves the VPC out of a private hosted zone")
             return zone.zone_id
         return DataAwsRoute53Zone(self, "zone", name=zone_name, private_zone=False).zone_id
 
