@@ -8,6 +8,7 @@ so nothing downstream has to re-check them.
 from __future__ import annotations
 
 import ipaddress
+import zoneinfo
 from itertools import combinations
 from typing import Annotated, Literal
 
@@ -405,6 +406,135 @@ class EdgeConfig(StrictModel):
         return arn
 
 
+# cron day-of-week field as EC2 Auto Scaling schedules take it: MON-FRI, SAT,SUN, *, 1-5.
+_DAY = r"([0-6]|MON|TUE|WED|THU|FRI|SAT|SUN)"
+_DAY_RANGE = rf"{_DAY}(-{_DAY})?"
+CRON_DAYS = rf"^(\*|{_DAY_RANGE}(,{_DAY_RANGE})*)$"
+ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["18:00"])]
+InstanceType = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$", examples=["t3.small"])]
+
+
+class TableSleuthScheduleConfig(StrictModel):
+    """Scale the TableSleuth hosts to zero in the evening and back in the morning (local time)."""
+
+    enabled: bool
+    timezone: str = Field(description="IANA time zone the times are in, e.g. Europe/Berlin")
+    stop_at: ClockTime = "18:00"
+    start_at: ClockTime = "08:00"
+    days: str = Field(default="MON-FRI", pattern=CRON_DAYS, description="cron day-of-week field")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        if zone not in zoneinfo.available_timezones():
+            raise ValueError(f"{zone!r} is not an IANA time zone (e.g. UTC, America/Chicago, Europe/Berlin)")
+        return zone
+
+    @model_validator(mode="after")
+    def _distinct_times(self) -> TableSleuthScheduleConfig:
+        if self.stop_at == self.start_at:
+            raise ValueError(f"stop_at and start_at are both {self.stop_at}; the schedule would do nothing")
+        return self
+
+    @staticmethod
+    def _cron(clock: str, days: str) -> str:
+        hour, minute = clock.split(":")
+        return f"{int(minute)} {int(hour)} * * {days}"
+
+    @property
+    def stop_recurrence(self) -> str:
+        return self._cron(self.stop_at, self.days)
+
+    @property
+    def start_recurrence(self) -> str:
+        return self._cron(self.start_at, self.days)
+
+
+class TableSleuthImagePipelineConfig(StrictModel):
+    """The Image Builder pipeline that bakes Python, GizmoSQL and TableSleuth into an AMI."""
+
+    enabled: bool
+    schedule: str = Field(
+        default="cron(0 4 ? * SUN *)",
+        pattern=r"^cron\(.+\)$",
+        description="Image Builder schedule expression (UTC)",
+    )
+
+
+class TableSleuthConfig(StrictModel):
+    """The TableSleuth analysis host (GizmoSQL + TableSleuth on EC2). Regions are the keys of
+    networks.tablesleuth; every region gets the same settings."""
+
+    instance_type: InstanceType
+    use_spot: bool
+    spot_instance_types: list[InstanceType] = Field(
+        default_factory=list,
+        description="Instance types the spot pool may use (with use_spot); more types, fewer interruptions",
+    )
+    min_size: int = Field(ge=0, le=10)
+    max_size: int = Field(ge=1, le=10)
+    desired_capacity: int = Field(ge=0, le=10)
+    cpu_target_percent: float = Field(default=70, gt=0, lt=100)
+    root_volume_gb: int = Field(default=30, ge=8, le=16384)
+    app_port: int = Field(default=8080, ge=1024, le=65535)
+    flight_sql_port: int = Field(default=31337, ge=1024, le=65535)
+    flight_sql_allowed_cidrs: list[ipaddress.IPv4Network] | None = Field(
+        default=None, description="Who may reach GizmoSQL's Flight SQL port; default: the VPC"
+    )
+    public_alb: bool = Field(default=False, description="Internet-facing ALB (then with a WAF); internal otherwise")
+    alb_allowed_cidrs: list[ipaddress.IPv4Network] | None = Field(
+        default=None, description="Who may reach the ALB; default: the VPC. A public ALB must list them."
+    )
+    alb_deletion_protection: bool = True
+    certificate_arn: Arn | None = Field(default=None, description="An existing ACM certificate for the ALB")
+    dns_zone_name: DnsName | None = Field(
+        default=None, description="Route 53 zone for the DNS-validated certificate and the host record"
+    )
+    create_dns_zone: bool = Field(
+        default=False, description="Create dns_zone_name in each region (the embedded AWS has no delegated zone)"
+    )
+    password_rotation_days: int | None = Field(default=30, ge=1, le=365)
+    log_retention_days: int = 90
+    gizmosql_version: str = Field(default="v1.12.11", pattern=r"^v\d+\.\d+\.\d+$")
+    tablesleuth_version: str = Field(default="0.6.1", pattern=r"^\d+\.\d+\.\d+$")
+    schedule: TableSleuthScheduleConfig
+    image_pipeline: TableSleuthImagePipelineConfig
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, days: int) -> int:
+        if days not in LOG_RETENTION_DAYS:
+            raise ValueError(f"{days} is not a CloudWatch Logs retention; use one of {LOG_RETENTION_DAYS}")
+        return days
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TableSleuthConfig:
+        if not self.min_size <= self.desired_capacity <= self.max_size:
+            raise ValueError(
+                f"need min_size <= desired_capacity <= max_size; got {self.min_size}, "
+                f"{self.desired_capacity}, {self.max_size}"
+            )
+        if self.use_spot and len(set(self.spot_instance_types)) < 2:
+            raise ValueError(
+                "use_spot needs at least two distinct spot_instance_types, so one spot pool running dry "
+                "does not stop the host"
+            )
+        if self.app_port == self.flight_sql_port:
+            raise ValueError(f"app_port and flight_sql_port are both {self.app_port}")
+        if self.public_alb and not self.alb_allowed_cidrs:
+            raise ValueError("public_alb: true needs alb_allowed_cidrs: say who on the internet may connect")
+        if self.certificate_arn is None and self.dns_zone_name is None:
+            raise ValueError("the HTTPS listener needs certificate_arn, or dns_zone_name for a DNS-validated one")
+        if self.create_dns_zone and self.dns_zone_name is None:
+            raise ValueError("create_dns_zone needs dns_zone_name")
+        return self
+
+    @property
+    def instance_types(self) -> list[str]:
+        """The launch template's type first, then the other spot pools (without repeats)."""
+        return list(dict.fromkeys([self.instance_type, *self.spot_instance_types]))
+
+
 class AlertsConfig(StrictModel):
     """Who hears about alarms. Every workload's alarm topic subscribes these addresses."""
 
@@ -451,6 +581,9 @@ class Environment(StrictModel):
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     api: ApiConfig
     edge: EdgeConfig
+    tablesleuth: TableSleuthConfig | None = Field(
+        default=None, description="The TableSleuth host; it runs in every region of networks.tablesleuth"
+    )
 
     @property
     def is_production(self) -> bool:
@@ -531,4 +664,24 @@ class Environment(StrictModel):
             raise ValueError(
                 "prod requires documents.replication: true and documents.replication_time_control: true (DR copy)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _tablesleuth_has_networks(self) -> Environment:
+        regions = self.networks.get("tablesleuth", {})
+        if self.tablesleuth is not None and not regions:
+            raise ValueError("tablesleuth is configured but networks.tablesleuth lists no region to run it in")
+        if self.tablesleuth is None and regions:
+            raise ValueError("networks.tablesleuth is set but there is no tablesleuth section to configure the host")
+        if self.tablesleuth is not None and self.tablesleuth.create_dns_zone and not self.local_aws:
+            raise ValueError(
+                "tablesleuth.create_dns_zone is only for local_aws: real environments validate against "
+                "their delegated zone (one zone per region would never be delegated)"
+            )
+        for region, net in regions.items():
+            if self.tablesleuth is not None and not net.interface_endpoints:
+                raise ValueError(
+                    f"networks.tablesleuth.{region}.interface_endpoints must be true: Session Manager and "
+                    "Secrets Manager must work without a NAT gateway"
+                )
         return self

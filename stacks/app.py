@@ -10,6 +10,7 @@ from stacks.network import NetworkStack
 from stacks.refactor_app import RefactorAppStack
 from stacks.refactor_data import RefactorDataStack
 from stacks.refactor_edge import RefactorEdgeStack
+from stacks.tablesleuth import TableSleuthStack
 
 
 def add_environment(app: App, env: Environment) -> None:
@@ -21,6 +22,9 @@ def add_environment(app: App, env: Environment) -> None:
     data = RefactorDataStack(app, env=env, network=primary_network)
     RefactorAppStack(app, env=env, network=primary_network, data=data.exports)
     RefactorEdgeStack(app, env=env)
+    for region in env.networks.get("tablesleuth", {}) if env.tablesleuth else ():
+        tablesleuth_network = NetworkStack(app, env=env, workload="tablesleuth", region=region)
+        TableSleuthStack(app, env=env, region=region, network=tablesleuth_network.network)
 
 
 def build_app(environments: list[Environment], *, outdir: str = "cdktf.out") -> App:

@@ -149,7 +149,8 @@ class RefactorDataStack(EnvironmentStack):
             name=f"{name}-data-clients",
             description=f"{name}: attach to reach Aurora and Redis",
             vpc_id=vpc.id,
-            egress=[],
+            # Egress is managed by the rule resources below (to the data ports only). Terraform
+            # removes AWS's default allow-all egress on create; an inline `egress` would fight them.
         )
         self.database = AuroraPostgres(
             self,
@@ -203,6 +204,13 @@ class RefactorDataStack(EnvironmentStack):
             dr_provider=self.dr_provider,
             force_destroy=disposable,
         )
+
+        if self.documents.replication is not None:
+            self.ignore_emulator_round_trip(
+                self.documents.replication,
+                ["rule[0].delete_marker_replication", "rule[0].source_selection_criteria"],
+                gap="moto drops delete-marker replication and source selection criteria on read",
+            )
 
         # Cross-region backups: Aurora automated-backup replication doesn't cover Aurora clusters;
         # an AWS Backup copy_action into a vault in the DR region does.

@@ -41,15 +41,11 @@ CASES = {
         ["compute.max_tasks", "valid integer", "'lots'"],
     ),
 }
-# Overlap: a second VPC inside the first one's range, written where `networks:` is.
+# Overlap: the TableSleuth VPC moved inside the refactor VPC's range.
 CASES["overlapping-cidrs"] = (
-    DEV.replace(
-        "networks:\n  refactor:\n",
-        "networks:\n  tablesleuth:\n    us-east-2:\n      cidr: 10.20.128.0/17\n      az_count: 2\n"
-        "      nat_gateways: single\n      interface_endpoints: false\n  refactor:\n",
-    ),
+    DEV.replace("cidr: 10.10.0.0/16", "cidr: 10.20.128.0/17"),
     [
-        "networks.tablesleuth.us-east-2.cidr (10.20.128.0/17) overlaps networks.refactor.us-east-2.cidr (10.20.0.0/16)",
+        "networks.refactor.us-east-2.cidr (10.20.0.0/16) overlaps networks.tablesleuth.us-east-2.cidr (10.20.128.0/17)",
         "give each VPC its own range",
     ],
 )
