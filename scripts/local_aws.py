@@ -90,11 +90,27 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _wait_healthy(endpoint: str, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if _healthy(endpoint):
+            return True
+        time.sleep(0.5)
+    return False
+
+
 def start() -> str:
     state = _read_state()
-    if state and _alive(state["pid"]) and _healthy(state["endpoint"]):
-        print(f"local AWS already running at {state['endpoint']} (pid {state['pid']})")
-        return state["endpoint"]
+    if state and _alive(state["pid"]):
+        # A live server that is slow to answer is busy, not dead: starting a second, empty one
+        # would silently throw away every deployed resource and Terraform's state with it.
+        if _wait_healthy(state["endpoint"], READY_TIMEOUT_S):
+            print(f"local AWS already running at {state['endpoint']} (pid {state['pid']})")
+            return state["endpoint"]
+        raise SystemExit(
+            f"local AWS (pid {state['pid']}) is running but has not answered on {state['endpoint']} for "
+            f"{READY_TIMEOUT_S}s; see {LOG_FILE}, or `make local-aws-stop` to discard it and start afresh"
+        )
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     endpoint = f"http://{HOST}:{port}"
