@@ -57,6 +57,10 @@ ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS: tuple[str, ...] = (
     "ssm:UpdateInstanceInformation",
     "ssm:ListInstanceAssociations",
     "ssm:DescribeParameters",
+    # The account password policy is one per account, with no ARN.
+    "iam:GetAccountPasswordPolicy",
+    "iam:UpdateAccountPasswordPolicy",
+    "iam:DeleteAccountPasswordPolicy",
     # Identity and listing calls with no resource.
     "sts:GetCallerIdentity",
     "s3:ListAllMyBuckets",
