@@ -105,6 +105,9 @@ def start() -> str:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             cwd=REPO_ROOT,
+            # AWS managed policies (AWS_ConfigRole, ReadOnlyAccess, ...) exist in every real account;
+            # moto has them only when asked, and attaching one it lacks fails with NoSuchEntity.
+            env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
             start_new_session=True,  # survives the make recipe that started it
         )
     deadline = time.monotonic() + READY_TIMEOUT_S
