@@ -49,6 +49,11 @@ LOG_RETENTION_DAYS = (
     3653,
 )
 
+TIME_WINDOW = r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$"
+WEEKLY_WINDOW = (
+    r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$"
+)
+
 # Fargate's valid task sizes: CPU units -> allowed memory (MiB).
 FARGATE_MEMORY = {
     256: (512, 1024, 2048),
@@ -147,11 +152,56 @@ class DatabaseConfig(StrictModel):
     backup_retention: int = Field(ge=1, le=35, description="days")
     deletion_protection: bool
     reader_count: int = Field(default=0, ge=0, le=15)
+    engine_version: str = Field(default="16.6", pattern=r"^1[3-9]\.\d+$", description="Aurora PostgreSQL")
+    backup_window: str = Field(default="03:00-04:00", pattern=TIME_WINDOW, description="UTC, hh:mm-hh:mm")
+    maintenance_window: str = Field(
+        default="sun:04:00-sun:05:00", pattern=WEEKLY_WINDOW, description="UTC, ddd:hh:mm-ddd:hh:mm"
+    )
+    performance_insights_retention_days: Literal[7, 31, 62, 93, 186, 372, 731] = Field(
+        default=7, description="7 is free; longer is billed"
+    )
 
     @model_validator(mode="after")
     def _min_le_max(self) -> DatabaseConfig:
         if self.min_capacity > self.max_capacity:
             raise ValueError(f"min_capacity ({self.min_capacity}) must be <= max_capacity ({self.max_capacity})")
+        return self
+
+
+class CacheConfig(StrictModel):
+    """ElastiCache Redis: one replication group. node_count >= 2 gives a replica, failover and multi-AZ."""
+
+    node_type: str = Field(pattern=r"^cache\.[a-z0-9]+\.[a-z0-9]+$", examples=["cache.t4g.micro"])
+    node_count: int = Field(ge=1, le=6, description="primary plus replicas")
+    engine_version: str = Field(default="7.1", pattern=r"^[7-9]\.\d+$", description="7+ for IAM authentication")
+    snapshot_retention_days: int = Field(ge=0, le=35)
+    snapshot_window: str = Field(default="05:00-06:00", pattern=TIME_WINDOW)
+    maintenance_window: str = Field(default="sun:06:00-sun:07:00", pattern=WEEKLY_WINDOW)
+    slow_log_retention_days: int = 30
+
+    @property
+    def multi_az(self) -> bool:
+        return self.node_count >= 2
+
+    @field_validator("slow_log_retention_days")
+    @classmethod
+    def _retention(cls, days: int) -> int:
+        if days not in LOG_RETENTION_DAYS:
+            raise ValueError(f"{days} is not a CloudWatch Logs retention period; use one of {LOG_RETENTION_DAYS}")
+        return days
+
+
+class DocumentsConfig(StrictModel):
+    """The S3 document store and its copy in the DR region."""
+
+    replication: bool = Field(description="replicate every object (and delete marker) to the DR region")
+    replication_time_control: bool = Field(default=False, description="S3 RTC: 15-minute replication SLA")
+    noncurrent_version_days: int = Field(default=90, ge=1, le=3650)
+
+    @model_validator(mode="after")
+    def _rtc_needs_replication(self) -> DocumentsConfig:
+        if self.replication_time_control and not self.replication:
+            raise ValueError("replication_time_control needs replication: true")
         return self
 
 
@@ -243,6 +293,15 @@ class EmulatorWorkarounds(StrictModel):
         description="moto evaluates bucket-policy conditions as always true, so the Deny on "
         "aws:SecureTransport=false would refuse every object request, Terraform's state reads included",
     )
+    skip_backup_selections: bool = Field(
+        default=False,
+        description="moto has no CreateBackupSelection; vaults and plans still deploy, nothing is selected",
+    )
+    skip_redis: bool = Field(
+        default=False,
+        description="moto has no ElastiCache user groups (needed for IAM auth) and answers HTTP 500 when a "
+        "cache subnet group is deleted, so Redis could be neither built as designed nor destroyed",
+    )
 
 
 class Environment(StrictModel):
@@ -263,6 +322,8 @@ class Environment(StrictModel):
     emulator_workarounds: EmulatorWorkarounds | None = None
     networks: dict[Workload, dict[AwsRegion, NetworkConfig]]
     database: DatabaseConfig
+    cache: CacheConfig
+    documents: DocumentsConfig
     compute: ComputeConfig
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     baseline: BaselineConfig
@@ -280,6 +341,11 @@ class Environment(StrictModel):
             "CostCenter": self.tags.cost_center,
             "ManagedBy": ManagedBy,
         }
+
+    @property
+    def workarounds(self) -> EmulatorWorkarounds:
+        """The emulator switches in force: all off on real AWS."""
+        return self.emulator_workarounds or EmulatorWorkarounds()
 
     @property
     def tls_only_bucket_policies(self) -> bool:
@@ -351,4 +417,12 @@ class Environment(StrictModel):
                     )
         if not self.database.deletion_protection:
             raise ValueError("prod requires database.deletion_protection: true")
+        if self.database.reader_count < 1:
+            raise ValueError("prod requires a reader for failover: set database.reader_count >= 1")
+        if not self.cache.multi_az:
+            raise ValueError("prod requires Redis failover across AZs: set cache.node_count >= 2")
+        if not (self.documents.replication and self.documents.replication_time_control):
+            raise ValueError(
+                "prod requires documents.replication: true and documents.replication_time_control: true (DR copy)"
+            )
         return self

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from cdktf import TerraformProvider
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
@@ -32,6 +33,7 @@ class EncryptionKey(Construct):
         account_id: str,
         service_grants: Sequence[Statement] = (),
         deletion_window_days: int = 30,
+        provider: TerraformProvider | None = None,
     ) -> None:
         super().__init__(scope, id_)
         statements = [
@@ -52,8 +54,9 @@ class EncryptionKey(Construct):
             enable_key_rotation=True,
             deletion_window_in_days=deletion_window_days,
             policy=self.policy.json,
+            provider=provider,
         )
-        self.alias = KmsAlias(self, "alias", name=f"alias/{alias}", target_key_id=self.key.key_id)
+        self.alias = KmsAlias(self, "alias", name=f"alias/{alias}", target_key_id=self.key.key_id, provider=provider)
 
     @property
     def arn(self) -> str:
@@ -63,3 +66,21 @@ class EncryptionKey(Construct):
     def service_grant(sid: str, service: str, *, conditions=()) -> Statement:
         """Let an AWS service principal use the key (e.g. logs.<region>.amazonaws.com)."""
         return Statement(sid=sid, actions=SERVICE_KEY_ACTIONS, principals={"Service": [service]}, conditions=conditions)
+
+    @staticmethod
+    def via_service_grant(sid: str, *, services: Sequence[str], account_id: str) -> Statement:
+        """Let principals of this account use the key only through the named services.
+
+        This is how AWS-managed keys (aws/rds, aws/s3 ...) are scoped: RDS, S3 or Secrets Manager
+        call KMS with the caller's identity, so the grant is on the caller, narrowed by
+        kms:ViaService to e.g. rds.us-east-2.amazonaws.com.
+        """
+        return Statement(
+            sid=sid,
+            actions=[*SERVICE_KEY_ACTIONS, "kms:CreateGrant", "kms:ListGrants"],
+            principals={"AWS": ["*"]},
+            conditions=[
+                ("StringEquals", "kms:CallerAccount", [account_id]),
+                ("StringEquals", "kms:ViaService", list(services)),
+            ],
+        )

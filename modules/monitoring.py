@@ -40,9 +40,14 @@ Comparison = Literal[
 ALARM_PUBLISHERS = ("cloudwatch.amazonaws.com",)
 
 
-def alarm_key_grants() -> list[Statement]:
-    """Statements to add to the KMS key that encrypts an alarm topic."""
-    return [EncryptionKey.service_grant("CloudWatchAlarmsPublish", service) for service in ALARM_PUBLISHERS]
+def alarm_key_grants(*, account_id: str) -> list[Statement]:
+    """Statements to add to the KMS key that encrypts an alarm topic (only this account's alarms)."""
+    return [
+        EncryptionKey.service_grant(
+            "CloudWatchAlarmsPublish", service, conditions=[("StringEquals", "aws:SourceAccount", [account_id])]
+        )
+        for service in ALARM_PUBLISHERS
+    ]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from cdktf import TerraformProvider
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
@@ -51,12 +52,15 @@ class SecureBucket(Construct):
         noncurrent_version_days: int = 90,
         force_destroy: bool = False,
         extra_statements: Sequence[Statement] = (),
+        provider: TerraformProvider | None = None,
     ) -> None:
         super().__init__(scope, id_)
-        self.bucket = S3Bucket(self, "bucket", bucket=bucket_name, force_destroy=force_destroy)
+        self.bucket = S3Bucket(self, "bucket", bucket=bucket_name, force_destroy=force_destroy, provider=provider)
         bucket_id = self.bucket.id
 
-        S3BucketVersioningA(self, "versioning", bucket=bucket_id, versioning_configuration={"status": "Enabled"})
+        self.versioning = S3BucketVersioningA(
+            self, "versioning", bucket=bucket_id, versioning_configuration={"status": "Enabled"}, provider=provider
+        )
         # Structs inside lists must be typed: jsii drops the multi-word keys of a plain dict there.
         if kms_key_arn is not None:
             encryption = S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
@@ -69,6 +73,7 @@ class SecureBucket(Construct):
         S3BucketServerSideEncryptionConfigurationA(
             self,
             "encryption",
+            provider=provider,
             bucket=bucket_id,
             rule=[
                 S3BucketServerSideEncryptionConfigurationRuleA(
@@ -80,16 +85,20 @@ class SecureBucket(Construct):
         self.public_access_block = S3BucketPublicAccessBlock(
             self,
             "public-access-block",
+            provider=provider,
             bucket=bucket_id,
             block_public_acls=True,
             block_public_policy=True,
             ignore_public_acls=True,
             restrict_public_buckets=True,
         )
-        S3BucketOwnershipControls(self, "ownership", bucket=bucket_id, rule={"object_ownership": "BucketOwnerEnforced"})
+        S3BucketOwnershipControls(
+            self, "ownership", bucket=bucket_id, rule={"object_ownership": "BucketOwnerEnforced"}, provider=provider
+        )
         S3BucketLifecycleConfiguration(
             self,
             "lifecycle",
+            provider=provider,
             bucket=bucket_id,
             rule=[
                 S3BucketLifecycleConfigurationRule(
@@ -116,6 +125,7 @@ class SecureBucket(Construct):
             S3BucketLoggingA(
                 self,
                 "access-logging",
+                provider=provider,
                 bucket=bucket_id,
                 target_bucket=access_logs.bucket.id,
                 target_prefix=f"s3/{bucket_name}/",
@@ -155,6 +165,7 @@ class SecureBucket(Construct):
             self.bucket_policy = S3BucketPolicy(
                 self,
                 "policy",
+                provider=provider,
                 bucket=bucket_id,
                 policy=self.policy_document.json,
                 depends_on=[self.public_access_block],

@@ -9,13 +9,16 @@ from stacks.base import EnvironmentStack
 from stacks.baseline import BaselineStack
 from stacks.bootstrap import BootstrapStack
 from stacks.network import NetworkStack
+from stacks.refactor_data import RefactorDataStack
 
 
 def add_environment(app: App, env: Environment) -> None:
     BootstrapStack(app, env=env)
     baselines = {region: BaselineStack(app, env=env, region=region) for region in env.workload_regions}
-    for region in env.networks.get("refactor", {}):
-        NetworkStack(app, env=env, workload="refactor", region=region)
+    refactor_networks = {
+        region: NetworkStack(app, env=env, workload="refactor", region=region) for region in env.networks["refactor"]
+    }
+    RefactorDataStack(app, env=env, network=refactor_networks[env.primary_region])
     deploy_after_baseline(app, env, baselines)
 
 

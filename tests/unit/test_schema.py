@@ -144,3 +144,33 @@ def test_zones_default_to_region_letters_and_can_be_explicit():
 def test_flow_log_retention_must_be_a_cloudwatch_value():
     with pytest.raises(ValidationError, match="not a CloudWatch Logs retention"):
         _network(flow_log_retention_days=10)
+
+
+@pytest.fixture
+def prod_data() -> dict:
+    return yaml.safe_load((ENVIRONMENTS_DIR / "prod.yaml").read_text())
+
+
+@pytest.mark.parametrize(
+    ("section", "field", "value", "message"),
+    [
+        ("database", "deletion_protection", False, "prod requires database.deletion_protection: true"),
+        ("database", "reader_count", 0, "database.reader_count >= 1"),
+        ("cache", "node_count", 1, "cache.node_count >= 2"),
+        ("documents", "replication_time_control", False, "documents.replication_time_control: true"),
+    ],
+)
+def test_prod_refuses_data_tier_shortcuts(prod_data, section, field, value, message):
+    prod_data[section][field] = value
+    assert message in _errors(prod_data)
+
+
+def test_data_tier_fields_are_checked(dev_data):
+    dev_data["database"]["backup_window"] = "3am-4am"
+    assert "database.backup_window" in _errors(dev_data)
+    dev_data["database"]["backup_window"] = "03:00-04:00"
+    dev_data["cache"]["node_type"] = "t4g.micro"
+    assert "cache.node_type" in _errors(dev_data)
+    dev_data["cache"]["node_type"] = "cache.t4g.micro"
+    dev_data["documents"]["replication_time_control"] = True
+    assert "replication_time_control needs replication: true" in _errors(dev_data)
