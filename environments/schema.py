@@ -293,10 +293,6 @@ class EmulatorWorkarounds(StrictModel):
         description="moto evaluates bucket-policy conditions as always true, so the Deny on "
         "aws:SecureTransport=false would refuse every object request, Terraform's state reads included",
     )
-    skip_backup_selections: bool = Field(
-        default=False,
-        description="moto has no CreateBackupSelection; vaults and plans still deploy, nothing is selected",
-    )
     skip_redis: bool = Field(
         default=False,
         description="moto has no ElastiCache user groups (needed for IAM auth) and answers HTTP 500 when a "

@@ -84,7 +84,6 @@ class BackupPlan(Construct):
         selection_tags: Mapping[str, str] | None = None,
         start_window_minutes: int = 60,
         completion_window_minutes: int = 360,
-        create_selection: bool = True,
     ) -> None:
         super().__init__(scope, id_)
         if not resources and not selection_tags:
@@ -116,9 +115,6 @@ class BackupPlan(Construct):
                 )
             ],
         )
-        self.selection: BackupSelection | None = None
-        if not create_selection:
-            return
         trust = assume_role_policy(self, "trust", service="backup.amazonaws.com")
         self.role = IamRole(self, "role", name=f"{name}-backup", assume_role_policy=trust.json)
         for index, policy_arn in enumerate(BACKUP_SERVICE_POLICIES):

@@ -41,7 +41,80 @@ def _patch_ec2_ebs_default_kms_key_reads() -> None:
             setattr(ElasticBlockStore, method.__name__, method)
 
 
-PATCHES = (_patch_s3_delete_marker_dispose, _patch_ec2_ebs_default_kms_key_reads)
+def _add_backup_selections() -> None:
+    # moto 5.2.5 implements Backup plans and vaults but not selections (Create/Get/Delete/
+    # ListBackupSelections answer NotImplemented, and the provider retries for minutes). A
+    # selection is bookkeeping here (moto takes no backups), so it is stored and returned as sent.
+    import json
+    import time
+    import uuid
+    from urllib.parse import unquote
+
+    from moto.backup.exceptions import ResourceNotFoundException
+    from moto.backup.responses import BackupResponse
+
+    if hasattr(BackupResponse, "create_backup_selection"):
+        return  # a newer moto has its own
+
+    def _selections(self: BackupResponse) -> dict:
+        return self.backup_backend.__dict__.setdefault("_project_selections", {})
+
+    def _path(self: BackupResponse) -> tuple[str, str | None]:
+        # /backup/plans/{plan}/selections/ or /backup/plans/{plan}/selections/{selection}
+        plan, _, rest = unquote(self.path).split("?")[0].split("/plans/", 1)[1].partition("/selections")
+        return plan, rest.strip("/") or None
+
+    def create_backup_selection(self: BackupResponse) -> str:
+        plan_id, _ = _path(self)
+        self.backup_backend.get_backup_plan(backup_plan_id=plan_id, version_id=None)  # 404s if missing
+        params = json.loads(self.body)
+        selection_id = str(uuid.uuid4())
+        created = time.time()
+        _selections(self)[selection_id] = {
+            "BackupSelection": params["BackupSelection"],
+            "SelectionId": selection_id,
+            "BackupPlanId": plan_id,
+            "CreationDate": created,
+            "CreatorRequestId": params.get("CreatorRequestId"),
+        }
+        return json.dumps({"SelectionId": selection_id, "BackupPlanId": plan_id, "CreationDate": created})
+
+    def get_backup_selection(self: BackupResponse) -> str:
+        plan_id, selection_id = _path(self)
+        selection = _selections(self).get(selection_id)
+        if selection is None or selection["BackupPlanId"] != plan_id:
+            raise ResourceNotFoundException(f"Failed reading backup selection {selection_id}")
+        return json.dumps(selection)
+
+    def delete_backup_selection(self: BackupResponse) -> str:
+        _, selection_id = _path(self)
+        if _selections(self).pop(selection_id, None) is None:
+            raise ResourceNotFoundException(f"Failed deleting backup selection {selection_id}")
+        return "{}"
+
+    def list_backup_selections(self: BackupResponse) -> str:
+        plan_id, _ = _path(self)
+        return json.dumps(
+            {
+                "BackupSelectionsList": [
+                    {
+                        "SelectionId": s["SelectionId"],
+                        "SelectionName": s["BackupSelection"]["SelectionName"],
+                        "BackupPlanId": plan_id,
+                        "CreationDate": s["CreationDate"],
+                        "IamRoleArn": s["BackupSelection"]["IamRoleArn"],
+                    }
+                    for s in _selections(self).values()
+                    if s["BackupPlanId"] == plan_id
+                ]
+            }
+        )
+
+    for handler in (create_backup_selection, get_backup_selection, delete_backup_selection, list_backup_selections):
+        setattr(BackupResponse, handler.__name__, handler)
+
+
+PATCHES = (_patch_s3_delete_marker_dispose, _patch_ec2_ebs_default_kms_key_reads, _add_backup_selections)
 
 
 def main(argv: list[str]) -> None:

@@ -223,7 +223,6 @@ class RefactorDataStack(EnvironmentStack):
             retention_days=env.database.backup_retention,
             copy_to=dr_vault,
             resources=[self.database.cluster.arn],
-            create_selection=not env.workarounds.skip_backup_selections,
         )
 
         self.github_token = OutOfBandSecureParameter(

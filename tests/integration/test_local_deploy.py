@@ -59,11 +59,11 @@ def ops(endpoint, outdir):
 
 @pytest.fixture(scope="module")
 def aws(endpoint):
-    def client(service: str):
+    def client(service: str, region: str = ENV.primary_region):
         return boto3.client(
             service,
             endpoint_url=endpoint,
-            region_name=ENV.primary_region,
+            region_name=region,
             **{k.lower(): v for k, v in local_aws.credentials_env().items()},
         )
 
@@ -160,7 +160,7 @@ def test_drift_is_detected_and_the_stack_named(deployed, ops, aws):
     assert f"drift in 1 stack(s): {NETWORK_STACK}" in result.stdout
 
 
-def test_destroy_leaves_nothing_behind(deployed, ops, aws):
+def test_destroy_leaves_nothing_behind(deployed, ops, aws, outdir):
     result = ops("destroy", "local")
     assert result.returncode == 0, result.stdout + result.stderr
     assert aws("s3").list_buckets()["Buckets"] == []
@@ -170,13 +170,25 @@ def test_destroy_leaves_nothing_behind(deployed, ops, aws):
         aws("ec2").describe_nat_gateways(Filters=[{"Name": "state", "Values": ["available", "pending"]}])["NatGateways"]
         == []
     )
-    assert aws("logs").describe_log_groups()["logGroups"] == []
+    regions = (ENV.primary_region, ENV.dr_region)
+    for region in regions:
+        assert aws("logs", region).describe_log_groups()["logGroups"] == [], region
+        assert aws("rds", region).describe_db_clusters()["DBClusters"] == [], region
+        assert aws("backup", region).list_backup_vaults()["BackupVaultList"] == [], region
+        assert aws("ssm", region).describe_parameters()["Parameters"] == [], region
     # Ours are the keys carrying the provider's default tags; moto makes a "Default key" of its own.
-    kms = aws("kms")
-    ours = [
-        kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]
-        for k in kms.list_keys()["Keys"]
-        if {"TagKey": "ManagedBy", "TagValue": "cdktf"} in kms.list_resource_tags(KeyId=k["KeyId"])["Tags"]
-    ]
-    assert len(ours) == 2, "the state key and the flow-log key"
+    # Every key this environment synthesized must be there, scheduled for deletion.
+    synthesized = sum(
+        len(json.loads(path.read_text()).get("resource", {}).get("aws_kms_key", {}))
+        for path in outdir.glob("stacks/local-*/cdk.tf.json")
+    )
+    ours = []
+    for region in regions:
+        kms = aws("kms", region)
+        ours += [
+            kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]
+            for k in kms.list_keys()["Keys"]
+            if {"TagKey": "ManagedBy", "TagValue": "cdktf"} in kms.list_resource_tags(KeyId=k["KeyId"])["Tags"]
+        ]
+    assert synthesized >= 2 and len(ours) == synthesized
     assert [(k["Description"], k["KeyState"]) for k in ours if k["KeyState"] != "PendingDeletion"] == []

@@ -188,9 +188,6 @@ def test_backup_plan_copies_the_cluster_into_the_dr_vault(env_name, stack_json, 
     dr_vault = vaults[copy["destination_vault_arn"].split(".")[1]]
     assert dr_vault["provider"] == "aws.dr"
     assert dr_vault["kms_key_arn"] == _ref("aws_kms_key", _key_id(stack, "dr-backup"))
-    if env.workarounds.skip_backup_selections:  # the emulator lacks CreateBackupSelection
-        assert BackupSelection.TF_RESOURCE_TYPE not in stack["resource"]
-        return
     (selection,) = resources(stack, BackupSelection.TF_RESOURCE_TYPE)
     (cluster_id,) = _by_name(stack, RdsCluster.TF_RESOURCE_TYPE)
     assert selection["resources"] == [_ref("aws_rds_cluster", cluster_id)]
