@@ -93,7 +93,7 @@ apply-plan: setup ## apply exactly the saved plans of `make plan` (ENV=x [STACK=
 plan-summary: $(STAMPS)/python-env ## Markdown summary of saved plans (.build/plans/summary.md) [ENV=x]
 	@$(RUN) -m scripts.plan_summary $(ENV)
 
-ci-matrix: synth ## the env x stack matrix CI plans, as matrix=<json> for $$GITHUB_OUTPUT
+ci-matrix: $(STAMPS)/python-env ## after synth: the env x stack matrix CI plans, as matrix=<json> for $$GITHUB_OUTPUT
 	@$(RUN) -m scripts.ci matrix
 
 ci-config: $(STAMPS)/python-env ## account, region and OIDC role ARNs of ENV=x, as key=value for $$GITHUB_OUTPUT

@@ -270,6 +270,9 @@ class DeployRoleConfig(StrictModel):
     name: str = Field(pattern=r"^[\w+=,.@-]{1,64}$")
     max_session_hours: int = Field(default=1, ge=1, le=12)
 
+    def arn(self, account_id: str) -> str:
+        return f"arn:aws:iam::{account_id}:role/{self.name}"
+
 
 class CiConfig(StrictModel):
     """GitHub Actions delivery: which repository may assume this environment's roles (OIDC, no keys)."""

@@ -18,7 +18,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
-from environments.schema import CiConfig, DeployRoleConfig
+from environments.schema import CiConfig
 from modules.iam import Statement, policy_document
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
@@ -75,10 +75,6 @@ ACCOUNT_PASSWORD_POLICY_ACTIONS = (
     "iam:UpdateAccountPasswordPolicy",
     "iam:DeleteAccountPasswordPolicy",
 )
-
-
-def role_arn(account_id: str, role: DeployRoleConfig) -> str:
-    return f"arn:aws:iam::{account_id}:role/{role.name}"
 
 
 def subjects(ci: CiConfig, environment: str) -> dict[str, list[str]]:

@@ -14,7 +14,6 @@ import json
 import sys
 
 from environments.loader import load_environments
-from modules.ci_access import role_arn
 from scripts import manifest
 
 
@@ -35,8 +34,8 @@ def config(env_name: str) -> dict[str, str]:
     return {
         "account_id": env.account_id,
         "region": env.primary_region,
-        "deploy_role_arn": role_arn(env.account_id, env.ci.deploy_role),
-        "plan_role_arn": role_arn(env.account_id, env.ci.plan_role),
+        "deploy_role_arn": env.ci.deploy_role.arn(env.account_id),
+        "plan_role_arn": env.ci.plan_role.arn(env.account_id),
         "github_repository": env.ci.github_repository,
     }
 
