@@ -438,13 +438,21 @@ class LeastPrivilegeIam(StackRule):
                         has_principals="Principal" in statement,
                         key_policy=element.type == "aws_kms_key",
                     )
-        for attachment in view.of_type(
-            "aws_iam_role_policy_attachment", "aws_iam_user_policy_attachment", "aws_iam_group_policy_attachment"
-        ):
-            if attachment.get("policy_arn") in ADMIN_MANAGED_POLICIES:
+        attachments = [
+            (a, a.get("policy_arn"))
+            for a in view.of_type(
+                "aws_iam_role_policy_attachment",
+                "aws_iam_user_policy_attachment",
+                "aws_iam_group_policy_attachment",
+                "aws_iam_policy_attachment",
+            )
+        ]
+        attachments += [(r, arn) for r in view.of_type("aws_iam_role") for arn in as_list(r.get("managed_policy_arns"))]
+        for attachment, policy_arn in attachments:
+            if policy_arn in ADMIN_MANAGED_POLICIES:
                 yield Finding(
                     attachment.construct,
-                    f"{attachment.address} attaches {attachment.get('policy_arn')}. Fix: grant the actions the "
+                    f"{attachment.address} attaches {policy_arn}. Fix: grant the actions the "
                     "principal needs with modules.iam.policy_document.",
                 )
 

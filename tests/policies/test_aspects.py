@@ -12,6 +12,7 @@ from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.db_instance import DbInstance
 from cdktf_cdktf_provider_aws.ebs_volume import EbsVolume
 from cdktf_cdktf_provider_aws.elasticache_replication_group import ElasticacheReplicationGroup
+from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.launch_template import (
@@ -220,6 +221,12 @@ def test_raw_json_policy_and_admin_attachment_fail(tmp_path):
         ),
     )
     IamRolePolicyAttachment(stack, "admin", role="r", policy_arn="arn:aws:iam::aws:policy/AdministratorAccess")
+    IamRole(
+        stack,
+        "role",
+        assume_role_policy="{}",
+        managed_policy_arns=["arn:aws:iam::aws:policy/IAMFullAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess"],
+    )
     error = _synth_error(app, stack, aspects.LeastPrivilegeIam())
     assert (
         "[guarded/inline] [LeastPrivilegeIam] aws_iam_role_policy.inline statement '(no sid)' allows every action"
@@ -229,6 +236,10 @@ def test_raw_json_policy_and_admin_attachment_fail(tmp_path):
         "[guarded/admin] [LeastPrivilegeIam] aws_iam_role_policy_attachment.admin attaches "
         "arn:aws:iam::aws:policy/AdministratorAccess."
     ) in error
+    assert (
+        "[guarded/role] [LeastPrivilegeIam] aws_iam_role.role attaches arn:aws:iam::aws:policy/IAMFullAccess." in error
+    )
+    assert "ReadOnlyAccess" not in error
 
 
 def test_key_policy_star_means_this_key_and_passes(tmp_path):
