@@ -71,6 +71,7 @@ class DocumentStore(Construct):
             force_destroy=force_destroy,
         )
         self.replica: SecureBucket | None = None
+        self.replication: S3BucketReplicationConfigurationA | None = None
         if config.replication:
             self._replicate(name, account_id, config, kms_key_arn, dr_kms_key_arn, dr_provider, force_destroy)
 

@@ -114,7 +114,40 @@ def _add_backup_selections() -> None:
         setattr(BackupResponse, handler.__name__, handler)
 
 
-PATCHES = (_patch_s3_delete_marker_dispose, _patch_ec2_ebs_default_kms_key_reads, _add_backup_selections)
+def _patch_backup_list_tags_path() -> None:
+    # moto 5.2.5 reads ListTags' ARN as the second-to-last path segment, which holds only when the
+    # client adds a trailing slash (boto3 does, the Go SDK in Terraform's provider doesn't). The
+    # provider then reads no tags on every Backup vault and plan and plans to re-add them forever.
+    from urllib.parse import unquote
+
+    from moto.backup.responses import BackupResponse
+
+    original = BackupResponse.list_tags
+
+    def list_tags(self: BackupResponse) -> str:
+        self.path = "/tags/" + unquote(self.path.split("?")[0].split("/tags/", 1)[1]).rstrip("/") + "/"
+        return original(self)
+
+    BackupResponse.list_tags = list_tags
+
+
+def _patch_security_group_rule_description() -> None:
+    # moto 5.2.5 reads a rule's description only from CIDR ranges, so a rule that references a
+    # security group loses its description on read and plans an update forever.
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    SecurityGroupRule.description = property(
+        lambda self: self.ip_range.get("Description") or (self.source_group or {}).get("Description")
+    )
+
+
+PATCHES = (
+    _patch_s3_delete_marker_dispose,
+    _add_backup_selections,
+    _patch_backup_list_tags_path,
+    _patch_security_group_rule_description,
+    _patch_ec2_ebs_default_kms_key_reads,
+)
 
 
 def main(argv: list[str]) -> None:

@@ -149,7 +149,8 @@ class RefactorDataStack(EnvironmentStack):
             name=f"{name}-data-clients",
             description=f"{name}: attach to reach Aurora and Redis",
             vpc_id=vpc.id,
-            egress=[],
+            # Egress is managed by the rule resources below (to the data ports only). Terraform
+            # removes AWS's default allow-all egress on create; an inline `egress` would fight them.
         )
         self.database = AuroraPostgres(
             self,
@@ -164,6 +165,21 @@ class RefactorDataStack(EnvironmentStack):
             database_name="refactor",
             keep_final_snapshot=not disposable,
         )
+        self.ignore_emulator_round_trip(
+            self.database.cluster,
+            ["scaling_configuration"],
+            gap="moto reports Serverless v2 capacity as a v1 scaling_configuration block",
+        )
+        for instance in self.database.instances:
+            self.ignore_emulator_round_trip(
+                instance,
+                [
+                    "performance_insights_enabled",
+                    "performance_insights_kms_key_id",
+                    "performance_insights_retention_period",
+                ],
+                gap="moto does not keep Performance Insights settings",
+            )
         self.cache: RedisCache | None = None
         if not env.workarounds.skip_redis:
             self.cache = RedisCache(
@@ -203,6 +219,13 @@ class RefactorDataStack(EnvironmentStack):
             dr_provider=self.dr_provider,
             force_destroy=disposable,
         )
+
+        if self.documents.replication is not None:
+            self.ignore_emulator_round_trip(
+                self.documents.replication,
+                ["rule[0].delete_marker_replication", "rule[0].source_selection_criteria"],
+                gap="moto drops delete-marker replication and source selection criteria on read",
+            )
 
         # Cross-region backups: Aurora automated-backup replication doesn't cover Aurora clusters;
         # an AWS Backup copy_action into a vault in the DR region does.
