@@ -79,7 +79,7 @@ def _plan_resource(resource_type: str, name: str, values: dict) -> dict:
         "mode": "managed",
         "type": resource_type,
         "name": name,
-        "provider_name": "registry.terraform.io/hashicorp/aws",
+        "provider_name": "hashicorp/aws",
         "schema_version": 0,
         "values": values,
         "sensitive_values": {},
