@@ -141,7 +141,32 @@ def _patch_security_group_rule_description() -> None:
     )
 
 
+def _patch_rds_serverless_v2_and_performance_insights() -> None:
+    # moto 5.2.5 answers every cluster with a v1 ScalingConfigurationInfo (empty for a provisioned,
+    # Serverless v2 cluster), which the provider reads as a v1 block to remove; and it drops an
+    # instance's Performance Insights settings. Both would plan changes forever, and the second
+    # makes checkov (CKV_AWS_353) fail the plan of a correctly configured instance.
+    from moto.rds.models import DBCluster, DBInstance
+
+    v1_info = DBCluster.scaling_configuration_info.fget
+    DBCluster.scaling_configuration_info = property(lambda self: v1_info(self) if self.scaling_configuration else None)
+
+    original_init = DBInstance.__init__
+
+    def init(self, *args, **kwargs) -> None:
+        original_init(self, *args, **kwargs)
+        enabled = bool(kwargs.get("enable_performance_insights", False))
+        self.performance_insights_enabled = enabled
+        self.performance_insights_kms_key_id = kwargs.get("performance_insights_kms_key_id") if enabled else None
+        self.performance_insights_retention_period = (
+            kwargs.get("performance_insights_retention_period", 7) if enabled else None
+        )
+
+    DBInstance.__init__ = init
+
+
 PATCHES = (
+    _patch_rds_serverless_v2_and_performance_insights,
     _patch_s3_delete_marker_dispose,
     _add_backup_selections,
     _patch_backup_list_tags_path,

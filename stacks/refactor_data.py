@@ -165,21 +165,6 @@ class RefactorDataStack(EnvironmentStack):
             database_name="refactor",
             keep_final_snapshot=not disposable,
         )
-        self.ignore_emulator_round_trip(
-            self.database.cluster,
-            ["scaling_configuration"],
-            gap="moto reports Serverless v2 capacity as a v1 scaling_configuration block",
-        )
-        for instance in self.database.instances:
-            self.ignore_emulator_round_trip(
-                instance,
-                [
-                    "performance_insights_enabled",
-                    "performance_insights_kms_key_id",
-                    "performance_insights_retention_period",
-                ],
-                gap="moto does not keep Performance Insights settings",
-            )
         self.cache: RedisCache | None = None
         if not env.workarounds.skip_redis:
             self.cache = RedisCache(

@@ -1,0 +1,62 @@
+"""The emulator patches in scripts/moto_server.py, exercised in-process against moto."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from scripts import moto_server
+
+REGION = "us-east-2"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def patched():
+    for patch in moto_server.PATCHES:
+        patch()
+
+
+@mock_aws
+def test_serverless_v2_cluster_has_no_v1_block_and_instances_keep_performance_insights():
+    rds = boto3.client("rds", region_name=REGION)
+    rds.create_db_cluster(
+        DBClusterIdentifier="c",
+        Engine="aurora-postgresql",
+        MasterUsername="u",
+        ManageMasterUserPassword=True,
+        ServerlessV2ScalingConfiguration={"MinCapacity": 0.5, "MaxCapacity": 2},
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier="i",
+        DBClusterIdentifier="c",
+        Engine="aurora-postgresql",
+        DBInstanceClass="db.serverless",
+        EnablePerformanceInsights=True,
+        PerformanceInsightsKMSKeyId="arn:aws:kms:us-east-2:123456789012:key/k",
+        PerformanceInsightsRetentionPeriod=7,
+    )
+    cluster = rds.describe_db_clusters(DBClusterIdentifier="c")["DBClusters"][0]
+    assert "ScalingConfigurationInfo" not in cluster
+    assert cluster["ServerlessV2ScalingConfiguration"] == {"MinCapacity": 0.5, "MaxCapacity": 2.0}
+    instance = rds.describe_db_instances(DBInstanceIdentifier="i")["DBInstances"][0]
+    assert instance["PerformanceInsightsEnabled"] is True
+    assert instance["PerformanceInsightsRetentionPeriod"] == 7
+
+
+@mock_aws
+def test_backup_selections_are_stored_returned_and_deleted():
+    backup = boto3.client("backup", region_name=REGION)
+    plan = backup.create_backup_plan(
+        BackupPlan={"BackupPlanName": "p", "Rules": [{"RuleName": "r", "TargetBackupVaultName": "Default"}]}
+    )["BackupPlanId"]
+    selection = {"SelectionName": "s", "IamRoleArn": "arn:aws:iam::123456789012:role/b", "Resources": ["arn:x"]}
+    created = backup.create_backup_selection(BackupPlanId=plan, BackupSelection=selection)
+    got = backup.get_backup_selection(BackupPlanId=plan, SelectionId=created["SelectionId"])
+    assert got["BackupSelection"]["Resources"] == ["arn:x"]
+    assert [s["SelectionName"] for s in backup.list_backup_selections(BackupPlanId=plan)["BackupSelectionsList"]] == [
+        "s"
+    ]
+    backup.delete_backup_selection(BackupPlanId=plan, SelectionId=created["SelectionId"])
+    with pytest.raises(backup.exceptions.ResourceNotFoundException):
+        backup.get_backup_selection(BackupPlanId=plan, SelectionId=created["SelectionId"])
