@@ -23,12 +23,17 @@ PIPENV := $(PYTHON) -m pipenv
 RUN := $(PIPENV) run python
 STAMPS := .build/stamps
 CHECKOV := .build/checkov/bin/checkov
+ACTIONLINT := .build/actionlint/bin/actionlint
+# actionlint with shellcheck for run: scripts, both from tools/actionlint.requirements.txt
+LINT_WORKFLOWS := $(ACTIONLINT) -no-color -shellcheck=.build/actionlint/bin/shellcheck
 
 ENV ?=
+STACK ?=
 DEPLOY_ENV := $(or $(ENV),local)
 
 .PHONY: help setup synth validate scan plan deploy drift destroy test test-fast lint bench \
-        local-aws-start local-aws-stop local-aws-status clean
+        local-aws-start local-aws-stop local-aws-status clean actionlint plan-summary apply-plan \
+        ci-matrix ci-config
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -53,6 +58,13 @@ $(CHECKOV): tools/checkov.requirements.txt
 	.build/checkov/bin/pip install --quiet --disable-pip-version-check -r tools/checkov.requirements.txt
 	@touch $@
 
+$(ACTIONLINT): tools/actionlint.requirements.txt
+	rm -rf .build/actionlint
+	$(PYTHON) -m venv .build/actionlint
+	.build/actionlint/bin/pip install --quiet --disable-pip-version-check --only-binary=:all: --require-hashes \
+	  -r tools/actionlint.requirements.txt
+	@touch $@
+
 setup: $(STAMPS)/python-env $(STAMPS)/node-env $(CHECKOV) ## install the Python env, cdktf-cli and checkov
 	@$(RUN) -c 'from scripts.toolchain import terraform_binary, write_cli_config; terraform_binary(); write_cli_config()' \
 	  || { echo "error: see above; the toolchain is incomplete" >&2; exit 2; }
@@ -70,9 +82,25 @@ scan: synth ## checkov on the synthesized JSON, and on any saved plan JSON
 	  $(RUN) -m scripts.scan plan "$$(basename "$$dir")"; \
 	done
 
-plan: setup ## saved plans + readable summary + checkov on each plan (ENV=x)
+plan: setup ## saved plans + readable summary + checkov on each plan (ENV=x [STACK=name])
 	$(RUN) -m scripts.ops synth $(DEPLOY_ENV)
-	$(RUN) -m scripts.ops plan $(DEPLOY_ENV)
+	STACK=$(STACK) $(RUN) -m scripts.ops plan $(DEPLOY_ENV)
+
+apply-plan: setup ## apply exactly the saved plans of `make plan` (ENV=x [STACK=name]); CI's deploy step
+	$(RUN) -m scripts.ops synth $(DEPLOY_ENV)
+	STACK=$(STACK) $(RUN) -m scripts.ops apply-plan $(DEPLOY_ENV)
+
+plan-summary: $(STAMPS)/python-env ## Markdown summary of saved plans (.build/plans/summary.md) [ENV=x]
+	@$(RUN) -m scripts.plan_summary $(ENV)
+
+ci-matrix: $(STAMPS)/python-env ## after synth: the env x stack matrix CI plans, as matrix=<json> for $$GITHUB_OUTPUT
+	@$(RUN) -m scripts.ci matrix
+
+ci-config: $(STAMPS)/python-env ## account, region and OIDC role ARNs of ENV=x, as key=value for $$GITHUB_OUTPUT
+	@$(RUN) -m scripts.ci config $(DEPLOY_ENV)
+
+actionlint: $(ACTIONLINT) ## lint .github/workflows
+	$(LINT_WORKFLOWS)
 
 deploy: setup ## bootstrap state, synth, checkov gate, deploy every stack in order (ENV=local)
 	$(RUN) -m scripts.ops deploy $(DEPLOY_ENV)
@@ -85,15 +113,17 @@ destroy: setup ## destroy an environment's stacks in reverse order (ENV=x)
 	$(RUN) -m scripts.ops synth $(DEPLOY_ENV)
 	$(RUN) -m scripts.ops destroy $(DEPLOY_ENV)
 
-test: setup ## lint, then the whole suite: unit, stacks, terraform, integration, bad input
+test: setup $(ACTIONLINT) ## lint (ruff, actionlint), then the whole suite: unit, stacks, terraform, integration, bad input
 	$(PIPENV) run ruff check .
+	$(LINT_WORKFLOWS)
 	$(PIPENV) run pytest
 
 test-fast: setup ## everything but the deploy-to-moto integration tests
 	$(PIPENV) run pytest -m "not integration"
 
-lint: setup ## ruff
+lint: setup $(ACTIONLINT) ## ruff and actionlint
 	$(PIPENV) run ruff check .
+	$(LINT_WORKFLOWS)
 
 bench: setup ## synth and terraform timings, as JSON
 	$(RUN) -m scripts.bench

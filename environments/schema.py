@@ -541,6 +541,61 @@ class AlertsConfig(StrictModel):
     emails: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]] = Field(default_factory=list)
 
 
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")]
+
+
+class PasswordPolicyConfig(StrictModel):
+    """The IAM account password policy (the account's console users; CI uses roles, not users)."""
+
+    minimum_length: int = Field(default=14, ge=14, le=128)
+    max_age_days: int = Field(default=90, ge=1, le=1095)
+    reuse_prevention: int = Field(default=24, ge=1, le=24)
+
+
+class BaselineConfig(StrictModel):
+    """Per account-and-region singletons (stacks/baseline.py): Config, EBS default encryption,
+    Session Manager preferences; and, in the primary region, password policy, budget, cost anomalies."""
+
+    monthly_budget_usd: float | None = Field(
+        default=None, gt=0, description="AWS Budgets monthly cost budget; only the emulator may leave it unset"
+    )
+    alert_emails: list[Email] = Field(default_factory=list, description="budget and cost-anomaly recipients")
+    cost_anomaly_detection: bool = Field(default=True, description="Cost Anomaly Detection monitor + daily digest")
+    anomaly_threshold_usd: float = Field(default=100, gt=0, description="digest only anomalies with this impact")
+    password_policy: PasswordPolicyConfig = Field(default_factory=PasswordPolicyConfig)
+    session_log_retention_days: int = 365
+
+    @field_validator("session_log_retention_days")
+    @classmethod
+    def _retention(cls, days: int) -> int:
+        if days not in LOG_RETENTION_DAYS:
+            raise ValueError(f"{days} is not a CloudWatch Logs retention; use one of {LOG_RETENTION_DAYS}")
+        return days
+
+
+class DeployRoleConfig(StrictModel):
+    """One IAM role GitHub Actions assumes through OIDC."""
+
+    name: str = Field(pattern=r"^[\w+=,.@-]{1,64}$")
+    max_session_hours: int = Field(default=1, ge=1, le=12)
+
+    def arn(self, account_id: str) -> str:
+        return f"arn:aws:iam::{account_id}:role/{self.name}"
+
+
+class CiConfig(StrictModel):
+    """GitHub Actions delivery: which repository may assume this environment's roles (OIDC, no keys)."""
+
+    github_repository: str = Field(
+        pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$", examples=["example-org/aws-workloads"]
+    )
+    deploy_role: DeployRoleConfig = Field(description="applies plans; trusted only for the GitHub environment")
+    plan_role: DeployRoleConfig = Field(description="read-only plans: pull requests and drift checks on main")
+    create_oidc_provider: bool = Field(
+        default=True, description="false when the account already has the GitHub OIDC provider (one per account)"
+    )
+
+
 class EmulatorWorkarounds(StrictModel):
     """Controls the embedded AWS (moto) cannot honour. Only an environment with local_aws may set
     them, and each one names the gap it works around. Real environments never have this section."""
@@ -584,6 +639,8 @@ class Environment(StrictModel):
     tablesleuth: TableSleuthConfig | None = Field(
         default=None, description="The TableSleuth host; it runs in every region of networks.tablesleuth"
     )
+    baseline: BaselineConfig
+    ci: CiConfig
 
     @property
     def is_production(self) -> bool:
@@ -611,6 +668,27 @@ class Environment(StrictModel):
     def _workarounds_only_for_the_emulator(self) -> Environment:
         if self.emulator_workarounds is not None and not self.local_aws:
             raise ValueError("emulator_workarounds is only allowed with local_aws: true; real AWS needs every control")
+        return self
+
+    @property
+    def workload_regions(self) -> list[str]:
+        """Every region a workload of this environment runs in, primary first."""
+        regions = {region for by_region in self.networks.values() for region in by_region}
+        return [self.primary_region, *sorted(regions - {self.primary_region})]
+
+    @model_validator(mode="after")
+    def _cost_controls_on_real_accounts(self) -> Environment:
+        if self.local_aws:
+            return self
+        baseline = self.baseline
+        if baseline.monthly_budget_usd is None:
+            raise ValueError(
+                "baseline.monthly_budget_usd is required on a real account (only the emulator may omit it)"
+            )
+        if not baseline.alert_emails:
+            raise ValueError("baseline.alert_emails needs at least one address on a real account")
+        if not baseline.cost_anomaly_detection:
+            raise ValueError("baseline.cost_anomaly_detection may be off only on the emulator (local_aws: true)")
         return self
 
     @model_validator(mode="after")

@@ -20,6 +20,27 @@ def _patch_s3_delete_marker_dispose() -> None:
         FakeDeleteMarker.dispose = lambda self, garbage=False: None
 
 
+def _patch_ec2_ebs_default_kms_key_reads() -> None:
+    # moto 5.2.5 implements ModifyEbsDefaultKmsKeyId but not GetEbsDefaultKmsKeyId nor
+    # ResetEbsDefaultKmsKeyId: aws_ebs_default_kms_key (baseline stack) reads the first after every
+    # apply and calls the second on destroy, and gets HTTP 500 until Terraform gives up. AWS answers
+    # with the aws/ebs key while no customer key is set; so does this.
+    from moto.core.responses import ActionResult
+    from moto.ec2.responses.elastic_block_store import ElasticBlockStore
+
+    def get_ebs_default_kms_key_id(self) -> ActionResult:
+        backend = self.ec2_backend
+        return ActionResult({"KmsKeyId": backend.default_kms_key_id or backend._create_default_encryption_key()})
+
+    def reset_ebs_default_kms_key_id(self) -> ActionResult:
+        self.ec2_backend.default_kms_key_id = ""
+        return ActionResult({"KmsKeyId": self.ec2_backend._create_default_encryption_key()})
+
+    for method in (get_ebs_default_kms_key_id, reset_ebs_default_kms_key_id):
+        if not hasattr(ElasticBlockStore, method.__name__):
+            setattr(ElasticBlockStore, method.__name__, method)
+
+
 def _add_backup_selections() -> None:
     # moto 5.2.5 implements Backup plans and vaults but not selections (Create/Get/Delete/
     # ListBackupSelections answer NotImplemented, and the provider retries for minutes). A
@@ -150,6 +171,7 @@ PATCHES = (
     _add_backup_selections,
     _patch_backup_list_tags_path,
     _patch_security_group_rule_description,
+    _patch_ec2_ebs_default_kms_key_reads,
 )
 
 

@@ -2,7 +2,8 @@
 
     python -m scripts.ops synth [ENV]
     python -m scripts.ops validate [ENV]
-    python -m scripts.ops plan ENV
+    python -m scripts.ops plan ENV              (STACK=<name> plans one stack)
+    python -m scripts.ops apply-plan ENV        applies the saved plans under .build/plans/ENV (CI)
     python -m scripts.ops deploy ENV
     python -m scripts.ops drift ENV
     python -m scripts.ops destroy ENV
@@ -225,10 +226,21 @@ def deploy(env_name: str) -> int:
     return 0
 
 
+def _selected(env_name: str) -> list[manifest.SynthesizedStack]:
+    """The environment's stacks in deploy order, or only the one named by $STACK."""
+    stacks = manifest.deploy_order(manifest.load(), env_name)
+    only = os.environ.get("STACK")
+    if only:
+        stacks = [s for s in stacks if s.name == only]
+        if not stacks:
+            raise SystemExit(f"error: no stack {only} in {env_name}")
+    return stacks
+
+
 def plan(env_name: str) -> int:
     """Saved plans, a readable summary and the checkov gate for every stack of one environment."""
     env = _env(env_name)
-    stacks = manifest.deploy_order(manifest.load(), env_name)
+    stacks = _selected(env_name)
     lines, failed = [], []
     for stack in stacks:
         tf = _terraform(stack, env)
@@ -244,8 +256,39 @@ def plan(env_name: str) -> int:
     summary_file.write_text(f"# Plan summary: {env_name}\n\n" + "\n".join(f"- {line}" for line in lines) + "\n")
     print("\n".join(lines))
     print(f"summary: {summary_file}")
-    gate = scan.scan_plans(env_name)
-    return 1 if failed or gate.failed else 0
+    planned = [PLAN_ROOT / env_name / f"{s.name}.json" for s in stacks if s.name not in failed]
+    gate_failed = False
+    for plan_json in planned:  # one report per stack, so CI can upload each plan's SARIF
+        gate_failed |= bool(scan.scan_plans(env_name, files=[plan_json], report_name=f"plan-{plan_json.stem}").failed)
+    return 1 if failed or gate_failed else 0
+
+
+def apply_plan(env_name: str) -> int:
+    """Apply exactly the saved plans of a reviewed `plan` run, in deploy order (CI's deploy job).
+
+    Each plan passes the checkov gate again first. Terraform refuses a plan whose state changed
+    since it was made, so nothing is applied that was not reviewed. The bootstrap stack must
+    already keep its state in its bucket (the first `make deploy ENV=x` does that).
+    """
+    env = _env(env_name)
+    stacks = [s for s in _selected(env_name) if (PLAN_ROOT / env_name / f"{s.name}.tfplan").is_file()]
+    if not stacks:
+        print(
+            f"error: no saved plans under {PLAN_ROOT / env_name}; run `make plan ENV={env_name}` first", file=sys.stderr
+        )
+        return 1
+    for stack in stacks:
+        plan_file = PLAN_ROOT / env_name / f"{stack.name}.tfplan"
+        tf = _terraform(stack, env)
+        tf.init("-reconfigure")
+        try:
+            _gate(stack, env, plan_file)
+        except GateFailed as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        tf.run("apply", "-input=false", "-no-color", LOCK_TIMEOUT, str(plan_file))
+        print(f"  applied the saved plan of {stack.name}")
+    return 0
 
 
 def drift(env_name: str) -> int:
@@ -265,10 +308,18 @@ def drift(env_name: str) -> int:
             print(f"  ERROR {stack.name} (log: {tf.log_path('plan')})")
         else:
             print(f"  clean {stack.name}")
+    status = "error" if errors else "drift" if drifted else "clean"
+    report = BUILD_DIR / "drift" / f"{env_name}.md"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(
+        f"status: {status}\n\n"
+        + "".join(f"- drifted: `{name}`\n" for name in drifted)
+        + "".join(f"- plan failed: `{name}`\n" for name in errors)
+    )
     if errors:
         return 1
     if drifted:
-        print(f"drift in {len(drifted)} stack(s): {', '.join(drifted)}")
+        print(f"drift in {len(drifted)} stack(s): {', '.join(drifted)} (report: {report})")
         return 2
     print("no drift")
     return 0
@@ -298,8 +349,16 @@ def destroy(env_name: str) -> int:
     return 0
 
 
-COMMANDS = {"synth": synth, "validate": validate, "plan": plan, "deploy": deploy, "drift": drift, "destroy": destroy}
-NEEDS_ENV = {"plan", "deploy", "drift", "destroy"}
+COMMANDS = {
+    "synth": synth,
+    "validate": validate,
+    "plan": plan,
+    "apply-plan": apply_plan,
+    "deploy": deploy,
+    "drift": drift,
+    "destroy": destroy,
+}
+NEEDS_ENV = {"plan", "apply-plan", "deploy", "drift", "destroy"}
 
 
 def main(argv: list[str]) -> int:

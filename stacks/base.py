@@ -14,6 +14,7 @@ from constructs import Construct
 
 from environments.schema import Environment
 from modules.storage import TLS_ONLY_BUCKETS_CONTEXT
+from policies.aspects import apply_guardrails
 from scripts import local_aws
 
 # The bindings (cdktf-cdktf-provider-aws 19.65.1) write an exact "5.99.1"; any 5.x from 5.99 on
@@ -85,6 +86,8 @@ class EnvironmentStack(TerraformStack):
         self.provider = self.aws_provider(self.region)
         self._s3_backend()
         self.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_CONSTRAINT)
+        # Synth-time guardrails (policies/): an ERROR finding stops synth with the path and the fix.
+        apply_guardrails(self, production=env.is_production)
 
     @property
     def name(self) -> str:

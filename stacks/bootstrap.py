@@ -10,6 +10,7 @@ from cdktf import TerraformOutput
 from constructs import Construct
 
 from environments.schema import Environment
+from modules.ci_access import GithubDeployAccess
 from modules.state_backend import StateBackend
 from stacks.base import EnvironmentStack
 
@@ -24,6 +25,19 @@ class BootstrapStack(EnvironmentStack):
             # Real environments keep their state whatever happens; only the emulator is disposable.
             protect=not env.local_aws,
         )
+        # GitHub Actions reaches this account only through OIDC roles (no keys): see modules/ci_access.py.
+        self.ci_access = GithubDeployAccess(
+            self,
+            "ci",
+            ci=env.ci,
+            environment=env.name,
+            account_id=env.account_id,
+            state_bucket_arn=self.state_backend.bucket.arn,
+            lock_table_arn=self.state_backend.lock_table.arn,
+            state_key_arn=self.state_backend.key.arn,
+        )
+        TerraformOutput(self, "deploy_role_arn", value=self.ci_access.deploy_role.arn)
+        TerraformOutput(self, "plan_role_arn", value=self.ci_access.plan_role.arn)
         TerraformOutput(self, "state_bucket", value=self.state_backend.bucket.name)
         TerraformOutput(self, "lock_table", value=self.state_backend.lock_table.name)
         TerraformOutput(self, "state_key_arn", value=self.state_backend.key.arn)

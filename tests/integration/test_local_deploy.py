@@ -160,6 +160,34 @@ def test_drift_is_detected_and_the_stack_named(deployed, ops, aws):
     assert f"drift in 1 stack(s): {NETWORK_STACK}" in result.stdout
 
 
+def test_baseline_and_ci_access_are_live(deployed, aws):
+    """The account baseline and the OIDC roles exist on the emulator as the stacks describe them."""
+    out = deployed.stdout
+    baseline = f"local-baseline-{ENV.primary_region}"
+    assert (
+        out.index("applied local-bootstrap") < out.index(f"applied {baseline}") < out.index(f"applied {NETWORK_STACK}")
+    )
+    config = aws("config")
+    (status,) = config.describe_configuration_recorder_status()["ConfigurationRecordersStatus"]
+    assert status["recording"] is True
+    rules = {r["Source"]["SourceIdentifier"] for r in config.describe_config_rules()["ConfigRules"]}
+    assert {"EC2_EBS_ENCRYPTION_BY_DEFAULT", "VPC_FLOW_LOGS_ENABLED"} <= rules
+    ec2 = aws("ec2")
+    assert ec2.get_ebs_encryption_by_default()["EbsEncryptionByDefault"] is True
+    assert ec2.get_ebs_default_kms_key_id()["KmsKeyId"].startswith("arn:aws:kms:")
+    session = aws("ssm").describe_document(Name="SSM-SessionManagerRunShell")["Document"]
+    assert session["DocumentType"] == "Session"
+    iam = aws("iam")
+    assert iam.get_account_password_policy()["PasswordPolicy"]["MinimumPasswordLength"] >= 14
+    (provider,) = iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
+    assert provider["Arn"].endswith("oidc-provider/token.actions.githubusercontent.com")
+    trust = iam.get_role(RoleName=ENV.ci.deploy_role.name)["Role"]["AssumeRolePolicyDocument"]
+    (statement,) = trust["Statement"]
+    assert statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == (
+        f"repo:{ENV.ci.github_repository}:environment:local"
+    )
+
+
 def test_destroy_leaves_nothing_behind(deployed, ops, aws, outdir):
     result = ops("destroy", "local")
     assert result.returncode == 0, result.stdout + result.stderr

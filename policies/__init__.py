@@ -1,0 +1,1 @@
+"""Guardrails: synth-time cdktf aspects (aspects.py) and custom checkov checks (checkov/)."""

@@ -1,0 +1,56 @@
+"""What GitHub Actions needs from this repository's own files, printed as `key=value` lines for
+$GITHUB_OUTPUT (see .github/workflows/):
+
+    python -m scripts.ci matrix            matrix={"include": [{"env": "dev", "stack": "dev-bootstrap"}, ...]}
+    python -m scripts.ci config ENV        account_id=..., region=..., deploy_role_arn=..., plan_role_arn=...
+
+The matrix comes from the synthesized manifest (run synth first) and leaves out environments on
+the embedded AWS, which CI tests through `make test` instead.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from environments.loader import load_environments
+from scripts import manifest
+
+
+def matrix() -> dict:
+    stacks = manifest.load()
+    envs = {e.name: e for e in load_environments(sorted({s.env for s in stacks}))}
+    include = [
+        {"env": s.env, "stack": s.name}
+        for env_name in sorted(envs)
+        if not envs[env_name].local_aws
+        for s in manifest.deploy_order(stacks, env_name)
+    ]
+    return {"include": include}
+
+
+def config(env_name: str) -> dict[str, str]:
+    (env,) = load_environments([env_name])
+    return {
+        "account_id": env.account_id,
+        "region": env.primary_region,
+        "deploy_role_arn": env.ci.deploy_role.arn(env.account_id),
+        "plan_role_arn": env.ci.plan_role.arn(env.account_id),
+        "github_repository": env.ci.github_repository,
+    }
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["matrix"]:
+        print(f"matrix={json.dumps(matrix(), separators=(',', ':'))}")
+        return 0
+    if argv[:1] == ["config"] and len(argv) == 2:
+        for key, value in config(argv[1]).items():
+            print(f"{key}={value}")
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

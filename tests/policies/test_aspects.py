@@ -1,0 +1,337 @@
+"""Each guardrail aspect, on a construct that violates it: synth fails with the path and the fix.
+And the real stacks of every environment synthesize with no error and no warning."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cdktf import App, TerraformStack
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.db_instance import DbInstance
+from cdktf_cdktf_provider_aws.ebs_volume import EbsVolume
+from cdktf_cdktf_provider_aws.elasticache_replication_group import ElasticacheReplicationGroup
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.launch_template import (
+    LaunchTemplate,
+    LaunchTemplateBlockDeviceMappings,
+    LaunchTemplateBlockDeviceMappingsEbs,
+    LaunchTemplateMetadataOptions,
+)
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_acl import S3BucketAcl
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroupIngress
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+
+from modules.encryption import EncryptionKey
+from modules.iam import Statement, policy_document
+from modules.storage import SecureBucket
+from policies import aspects
+
+TAGS = {"Environment": "test", "Project": "p", "Owner": "o", "CostCenter": "c"}
+
+
+def _stack(tmp_path, tags=TAGS) -> tuple[App, TerraformStack]:
+    app = App(outdir=str(tmp_path))
+    stack = TerraformStack(app, "guarded")
+    AwsProvider(stack, "aws", region="us-east-2", default_tags=[{"tags": tags}])
+    return app, stack
+
+
+def _synth_error(app: App, stack: TerraformStack, rule: aspects.StackRule) -> str:
+    from cdktf import Aspects
+
+    Aspects.of(stack).add(rule)
+    with pytest.raises(RuntimeError) as raised:
+        app.synth()
+    return str(raised.value)
+
+
+def _synth_ok(app: App, stack: TerraformStack, rule: aspects.StackRule) -> list[dict]:
+    from cdktf import Aspects
+
+    Aspects.of(stack).add(rule)
+    app.synth()
+    manifest = json.loads((Path(app.outdir) / "manifest.json").read_text())
+    return manifest["stacks"]["guarded"].get("annotations", [])
+
+
+# --- EncryptedStorage --------------------------------------------------------------------------
+
+
+def test_unencrypted_bucket_fails_synth_with_path_and_fix(tmp_path):
+    app, stack = _stack(tmp_path)
+    S3Bucket(stack, "plain", bucket="plain-bucket")
+    error = _synth_error(app, stack, aspects.EncryptedStorage())
+    assert (
+        "[guarded/plain] [EncryptedStorage] S3 bucket aws_s3_bucket.plain has no default encryption. Fix: build it "
+        "with modules.storage.SecureBucket, or add an aws_s3_bucket_server_side_encryption_configuration with "
+        "sse_algorithm aws:kms and a KMS key (SSE-S3 only for access-log buckets)."
+    ) in error
+
+
+def test_secure_bucket_passes(tmp_path):
+    app, stack = _stack(tmp_path)
+    key = EncryptionKey(stack, "key", alias="k", description="k", account_id="123456789012")
+    SecureBucket(stack, "secure", bucket_name="secure-bucket", account_id="123456789012", kms_key_arn=key.arn)
+    assert _synth_ok(app, stack, aspects.EncryptedStorage()) == []
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (
+            lambda s: EbsVolume(s, "vol", availability_zone="us-east-2a", size=8),
+            "[guarded/vol] [EncryptedStorage] EBS volume aws_ebs_volume.vol is not encrypted. Fix: encrypted=True.",
+        ),
+        (
+            lambda s: RdsCluster(
+                s, "db", engine="aurora-postgresql", manage_master_user_password=True, master_username="app"
+            ),
+            "[guarded/db] [EncryptedStorage] database aws_rds_cluster.db stores data unencrypted. "
+            "Fix: storage_encrypted=True with kms_key_id.",
+        ),
+        (
+            lambda s: ElasticacheReplicationGroup(s, "cache", replication_group_id="c", description="c"),
+            "[guarded/cache] [EncryptedStorage] ElastiCache aws_elasticache_replication_group.cache is not "
+            "encrypted at rest. Fix: at_rest_encryption_enabled=True with kms_key_id.",
+        ),
+        (
+            lambda s: SnsTopic(s, "topic", name="t"),
+            "[guarded/topic] [EncryptedStorage] SNS topic aws_sns_topic.topic has no KMS key. Fix: set "
+            "kms_master_key_id to a customer-managed key (modules.encryption.EncryptionKey) whose policy grants "
+            "the service.",
+        ),
+        (
+            lambda s: SqsQueue(s, "queue", name="q", sqs_managed_sse_enabled=True),
+            "[guarded/queue] [EncryptedStorage] SQS queue aws_sqs_queue.queue has no KMS key.",
+        ),
+        (
+            lambda s: CloudwatchLogGroup(s, "logs", name="/x"),
+            "[guarded/logs] [EncryptedStorage] log group aws_cloudwatch_log_group.logs has no KMS key.",
+        ),
+        (
+            lambda s: LaunchTemplate(
+                s,
+                "lt",
+                metadata_options=LaunchTemplateMetadataOptions(http_tokens="required"),
+                block_device_mappings=[
+                    LaunchTemplateBlockDeviceMappings(
+                        device_name="/dev/xvda", ebs=LaunchTemplateBlockDeviceMappingsEbs(volume_size=20)
+                    )
+                ],
+            ),
+            "[guarded/lt] [EncryptedStorage] launch template aws_launch_template.lt maps /dev/xvda to an "
+            'unencrypted EBS volume. Fix: set ebs.encrypted="true" (and kms_key_id).',
+        ),
+    ],
+    ids=["ebs", "aurora", "elasticache", "sns", "sqs", "log-group", "launch-template"],
+)
+def test_unencrypted_storage_fails_synth(tmp_path, build, expected):
+    app, stack = _stack(tmp_path)
+    build(stack)
+    assert expected in _synth_error(app, stack, aspects.EncryptedStorage())
+
+
+# --- NoAdminPortsFromInternet -------------------------------------------------------------------
+
+
+def test_ssh_from_anywhere_fails_synth(tmp_path):
+    app, stack = _stack(tmp_path)
+    SecurityGroup(
+        stack,
+        "sg",
+        name="open",
+        ingress=[
+            SecurityGroupIngress(protocol="tcp", from_port=0, to_port=1024, cidr_blocks=["0.0.0.0/0"], description="x")
+        ],
+    )
+    error = _synth_error(app, stack, aspects.NoAdminPortsFromInternet())
+    assert (
+        "[guarded/sg] [NoAdminPortsFromInternet] aws_security_group.sg opens SSH to 0.0.0.0/0. Fix: reach "
+        "instances through Session Manager (no inbound port), or allow the port only from a specific CIDR or "
+        "security group."
+    ) in error
+
+
+def test_rdp_rule_from_ipv6_anywhere_fails_and_https_passes(tmp_path):
+    app, stack = _stack(tmp_path)
+    VpcSecurityGroupIngressRule(
+        stack, "rdp", security_group_id="sg-1", ip_protocol="tcp", from_port=3389, to_port=3389, cidr_ipv6="::/0"
+    )
+    VpcSecurityGroupIngressRule(
+        stack, "https", security_group_id="sg-1", ip_protocol="tcp", from_port=443, to_port=443, cidr_ipv4="0.0.0.0/0"
+    )
+    error = _synth_error(app, stack, aspects.NoAdminPortsFromInternet())
+    assert (
+        "[guarded/rdp] [NoAdminPortsFromInternet] aws_vpc_security_group_ingress_rule.rdp opens RDP to ::/0." in error
+    )
+    assert "guarded/https" not in error
+
+
+# --- LeastPrivilegeIam --------------------------------------------------------------------------
+
+
+def test_star_action_fails_synth(tmp_path):
+    app, stack = _stack(tmp_path)
+    doc = policy_document(stack, "doc", [Statement(sid="Everything", actions=["s3:*"], resources=["arn:aws:s3:::b"])])
+    IamRolePolicy(stack, "policy", role="r", policy=doc.json)
+    error = _synth_error(app, stack, aspects.LeastPrivilegeIam())
+    assert (
+        "[guarded/doc] [LeastPrivilegeIam] data.aws_iam_policy_document.doc statement 'Everything' allows every "
+        "action of ['s3:*']. Fix: list the actions it needs (patterns such as s3:Get* are fine)."
+    ) in error
+
+
+def test_star_resource_fails_unless_the_action_has_no_resource_level_permission(tmp_path):
+    app, stack = _stack(tmp_path)
+    doc = policy_document(
+        stack,
+        "doc",
+        [
+            Statement(sid="Tracing", actions=["xray:PutTraceSegments", "ec2:DescribeInstances"]),
+            Statement(sid="ReadAnyBucket", actions=["s3:GetObject", "cloudwatch:PutMetricData"]),
+        ],
+    )
+    IamRolePolicy(stack, "policy", role="r", policy=doc.json)
+    error = _synth_error(app, stack, aspects.LeastPrivilegeIam())
+    assert (
+        "[guarded/doc] [LeastPrivilegeIam] data.aws_iam_policy_document.doc statement 'ReadAnyBucket' allows "
+        "['s3:GetObject'] on every resource ('*'). Fix: scope resources to the ARNs it needs; only actions without "
+        "resource-level permissions (policies/iam_allowlist.py) may use '*'."
+    ) in error
+    assert "'Tracing'" not in error
+
+
+def test_raw_json_policy_and_admin_attachment_fail(tmp_path):
+    app, stack = _stack(tmp_path)
+    IamRolePolicy(
+        stack,
+        "inline",
+        role="r",
+        policy=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        ),
+    )
+    IamRolePolicyAttachment(stack, "admin", role="r", policy_arn="arn:aws:iam::aws:policy/AdministratorAccess")
+    IamRole(
+        stack,
+        "role",
+        assume_role_policy="{}",
+        managed_policy_arns=["arn:aws:iam::aws:policy/IAMFullAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess"],
+    )
+    error = _synth_error(app, stack, aspects.LeastPrivilegeIam())
+    assert (
+        "[guarded/inline] [LeastPrivilegeIam] aws_iam_role_policy.inline statement '(no sid)' allows every action"
+        in error
+    )
+    assert (
+        "[guarded/admin] [LeastPrivilegeIam] aws_iam_role_policy_attachment.admin attaches "
+        "arn:aws:iam::aws:policy/AdministratorAccess."
+    ) in error
+    assert (
+        "[guarded/role] [LeastPrivilegeIam] aws_iam_role.role attaches arn:aws:iam::aws:policy/IAMFullAccess." in error
+    )
+    assert "ReadOnlyAccess" not in error
+
+
+def test_key_policy_star_means_this_key_and_passes(tmp_path):
+    app, stack = _stack(tmp_path)
+    EncryptionKey(
+        stack,
+        "key",
+        alias="k",
+        description="k",
+        account_id="123456789012",
+        service_grants=[EncryptionKey.service_grant("Logs", "logs.us-east-2.amazonaws.com")],
+    )
+    assert _synth_ok(app, stack, aspects.LeastPrivilegeIam()) == []
+
+
+# --- NoPublicS3Acls -----------------------------------------------------------------------------
+
+
+def test_public_acl_fails_synth(tmp_path):
+    app, stack = _stack(tmp_path)
+    S3BucketAcl(stack, "acl", bucket="b", acl="public-read")
+    error = _synth_error(app, stack, aspects.NoPublicS3Acls())
+    assert (
+        "[guarded/acl] [NoPublicS3Acls] aws_s3_bucket_acl.acl sets the public ACL 'public-read'. Fix: keep buckets "
+        "private (BucketOwnerEnforced, no ACL); serve public content through CloudFront."
+    ) in error
+
+
+# --- Imdsv2Required -----------------------------------------------------------------------------
+
+
+def test_imdsv1_fails_synth(tmp_path):
+    app, stack = _stack(tmp_path)
+    LaunchTemplate(stack, "lt", metadata_options=LaunchTemplateMetadataOptions(http_tokens="optional"))
+    error = _synth_error(app, stack, aspects.Imdsv2Required())
+    assert (
+        "[guarded/lt] [Imdsv2Required] aws_launch_template.lt allows IMDSv1. Fix: set metadata_options "
+        'http_tokens="required" (and http_put_response_hop_limit 1, or 2 for containers).'
+    ) in error
+
+
+# --- ProdDatabaseDeletionProtection -------------------------------------------------------------
+
+
+def test_prod_database_without_deletion_protection_fails_and_dev_passes(tmp_path):
+    def build(stack):
+        DbInstance(
+            stack,
+            "db",
+            instance_class="db.t4g.micro",
+            engine="postgres",
+            storage_encrypted=True,
+            allocated_storage=20,
+            username="app",
+            manage_master_user_password=True,
+        )
+
+    app, stack = _stack(tmp_path / "prod")
+    build(stack)
+    error = _synth_error(app, stack, aspects.ProdDatabaseDeletionProtection(production=True))
+    assert (
+        "[guarded/db] [ProdDatabaseDeletionProtection] prod database aws_db_instance.db has no deletion protection. "
+        "Fix: deletion_protection=True (environments/prod.yaml requires database.deletion_protection)."
+    ) in error
+    app, stack = _stack(tmp_path / "dev")
+    build(stack)
+    assert _synth_ok(app, stack, aspects.ProdDatabaseDeletionProtection(production=False)) == []
+
+
+# --- RequiredTags (warning) ---------------------------------------------------------------------
+
+
+def test_missing_tags_warn_but_do_not_fail(tmp_path):
+    app, stack = _stack(tmp_path, tags={"Environment": "test", "Project": "p"})
+    SnsTopic(stack, "topic", name="t", kms_master_key_id="alias/x", tags={"Owner": "o"})
+    annotations = _synth_ok(app, stack, aspects.RequiredTags())
+    assert [(a["constructPath"], a["level"], a["message"]) for a in annotations] == [
+        (
+            "guarded/topic",
+            "@cdktf/warn",
+            "[RequiredTags] aws_sns_topic.topic lacks the tags ['CostCenter']. Fix: use the stack's provider "
+            "(default_tags from the environment) or add them to tags.",
+        )
+    ]
+
+
+# --- the real stacks ----------------------------------------------------------------------------
+
+
+def test_every_real_stack_synthesizes_with_no_guardrail_finding(manifest):
+    """The session fixture synthesized every environment with the guardrails on (an error would
+    have stopped it); no stack carries a warning either."""
+    findings = {name: stack.get("annotations", []) for name, stack in manifest.items()}
+    assert {name: a for name, a in findings.items() if a} == {}
+    assert len(manifest) >= 8
