@@ -27,7 +27,7 @@ def add_environment(app: App, env: Environment) -> None:
     RefactorEdgeStack(app, env=env)
     for region in env.networks.get("tablesleuth", {}) if env.tablesleuth else ():
         tablesleuth_network = NetworkStack(app, env=env, workload="tablesleuth", region=region)
-        TableSleuthStack(app, env=env, region=region, network=tablesleuth_network.network)
+        TableSleuthStack(app, env=env, region=region, network=tablesleuth_network.network, baseline=baselines[region])
     deploy_after_baseline(app, env, baselines)
 
 

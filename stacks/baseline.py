@@ -265,6 +265,7 @@ class BaselineStack(EnvironmentStack):
         TerraformOutput(self, "session_log_group_name", value=self.session_log_group.name)
         TerraformOutput(self, "session_log_group_arn", value=self.session_log_group.arn)
         TerraformOutput(self, "session_kms_key_arn", value=key.arn)
+        self.session_key = key
 
     def _account_wide(self, env: Environment) -> None:
         baseline = env.baseline

@@ -57,6 +57,7 @@ from modules.storage import SecureBucket
 from modules.tablesleuth_alb import TableSleuthLoadBalancer
 from modules.user_data import USERDATA_DIR, render, render_scripts
 from stacks.base import EnvironmentStack
+from stacks.baseline import BaselineStack
 
 USERDATA = USERDATA_DIR / "tablesleuth"
 INSTALL_SCRIPT = USERDATA / "install.sh"
@@ -101,8 +102,13 @@ def host_values(env: Environment, region: str) -> dict[str, str | int]:
 
 
 class TableSleuthStack(EnvironmentStack):
-    def __init__(self, scope: Construct, *, env: Environment, region: str, network: Network) -> None:
+    def __init__(
+        self, scope: Construct, *, env: Environment, region: str, network: Network, baseline: BaselineStack
+    ) -> None:
         super().__init__(scope, env=env, component="tablesleuth", region=region)
+        # Session Manager's preferences (encryption key, session log group) are the region's
+        # baseline; the host must be able to use both or every session fails to start.
+        self.baseline = baseline
         cfg = env.tablesleuth
         if cfg is None:
             raise ValueError(f"{env.name} has no tablesleuth section")
@@ -462,6 +468,23 @@ class TableSleuthStack(EnvironmentStack):
                     actions=["kms:Decrypt", "kms:GenerateDataKey"],
                     resources=[self.secret_key.arn],
                     conditions=[("StringEquals", "kms:ViaService", [f"secretsmanager.{region}.amazonaws.com"])],
+                ),
+                # Session Manager encrypts each session with the baseline's key and logs it to the
+                # baseline's group; the agent on the host does both with this role.
+                Statement(
+                    sid="SessionEncryption",
+                    actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                    resources=[self.baseline.session_key.arn],
+                ),
+                Statement(
+                    sid="SessionLogs",
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    resources=[f"{self.baseline.session_log_group.arn}:*"],
+                ),
+                Statement(
+                    sid="SessionLogGroupLookup",
+                    actions=["logs:DescribeLogGroups"],
+                    resources=[f"arn:aws:logs:{region}:{self.env.account_id}:log-group:*"],
                 ),
             ],
         )

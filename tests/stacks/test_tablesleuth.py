@@ -419,3 +419,15 @@ def test_every_real_environment_rotates_the_password(environments, stack_json):
             continue
         for region in _regions(env):
             assert len(resources(_host(stack_json, env, region), "aws_secretsmanager_secret_rotation")) == 1
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_host_can_use_its_regions_session_manager_key_and_log_group(env_name, environments, stack_json):
+    env = environments[env_name]
+    for region in _regions(env):
+        stack = stack_json(f"{env_name}-tablesleuth-{region}")
+        statements = {s["sid"]: s for d in _attached_policy_documents(stack) for s in d["statement"] if "sid" in s}
+        baseline_ref = f"cross-stack-reference-input-{env_name}-baseline-{region}"
+        for sid in ("SessionEncryption", "SessionLogs"):
+            (resource,) = statements[sid]["resources"]
+            assert baseline_ref in resource, (region, sid, resource)
