@@ -53,8 +53,12 @@ def test_prod_runs_in_three_regions_each_with_network_and_host(manifest, environ
         assert f"prod-tablesleuth-network-{region}" in manifest
         host = f"prod-tablesleuth-{region}"
         assert host in manifest
-        # The host reads its VPC from the network stack of its own region.
-        assert manifest[host]["dependencies"] == [f"prod-tablesleuth-network-{region}"]
+        # The host reads its VPC from its own region's network stack, and its Session Manager
+        # key and log group from its own region's baseline; nothing from another region.
+        assert sorted(manifest[host]["dependencies"]) == [
+            f"prod-baseline-{region}",
+            f"prod-tablesleuth-network-{region}",
+        ]
 
 
 def test_every_environment_has_its_tablesleuth_stacks(manifest, environments):

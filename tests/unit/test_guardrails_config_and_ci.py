@@ -51,7 +51,7 @@ def test_ci_repository_must_be_owner_slash_name(repository):
 def test_workload_regions_are_the_union_with_primary_first():
     config = _config()
     config["networks"]["tablesleuth"] = {
-        "us-west-2": {"cidr": "10.10.0.0/16", "az_count": 2, "nat_gateways": "single", "interface_endpoints": False}
+        "us-west-2": {"cidr": "10.10.0.0/16", "az_count": 2, "nat_gateways": "single", "interface_endpoints": True}
     }
     assert Environment.model_validate(config).workload_regions == ["us-east-2", "us-west-2"]
 
