@@ -115,6 +115,9 @@ class Monitoring(Construct):
                     ],
                     resources=[self.topic.arn],
                     principals={"AWS": [f"arn:aws:iam::{account_id}:root"]},
+                    # Says outright what the root principal implies: only this account's own
+                    # principals (checkov CKV_AWS_385 rejects an account principal without one).
+                    conditions=[("StringEquals", "aws:PrincipalAccount", [account_id])],
                 ),
                 Statement(
                     sid="CloudWatchAlarmsPublish",
