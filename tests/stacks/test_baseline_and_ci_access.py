@@ -54,6 +54,17 @@ def test_regional_singletons(env_name, environments, stack_json):
 
 
 @pytest.mark.parametrize("env_name", ENVS)
+def test_config_records_everything_and_global_types_exactly_once(env_name, environments, stack_json):
+    env = environments[env_name]
+    recording = {}
+    for region in env.workload_regions:
+        (recorder,) = resources(stack_json(f"{env_name}-baseline-{region}"), "aws_config_configuration_recorder")
+        assert recorder["recording_group"]["all_supported"] is True, region
+        recording[region] = recorder["recording_group"]["include_global_resource_types"]
+    assert [r for r, records_global in recording.items() if records_global] == [env.primary_region]
+
+
+@pytest.mark.parametrize("env_name", ENVS)
 def test_account_wide_singletons_only_in_the_primary_region(env_name, environments, stack_json):
     env = environments[env_name]
     stack = stack_json(f"{env_name}-baseline-{env.primary_region}")
