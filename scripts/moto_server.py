@@ -165,7 +165,52 @@ def _patch_rds_serverless_v2_and_performance_insights() -> None:
     DBInstance.__init__ = init
 
 
+def _patch_lambda_dead_letter_and_logging_config() -> None:
+    # moto 5.2.5 drops a function's DeadLetterConfig and LoggingConfig: it neither stores nor
+    # returns them. The provider then plans to add both back after every apply, and the plan of a
+    # correctly configured function fails checkov (CKV_AWS_116, no dead-letter queue). They are
+    # kept as sent; a function without LoggingConfig gets AWS's default (Text, /aws/lambda/<name>).
+    from moto.awslambda.models import LambdaFunction
+
+    if getattr(LambdaFunction, "_project_keeps_dead_letter_and_logging", False):
+        return
+    original_init = LambdaFunction.__init__
+    original_get = LambdaFunction.get_configuration
+    original_update = LambdaFunction.update_configuration
+
+    def init(self, account_id: str, spec: dict, *args, **kwargs) -> None:
+        original_init(self, account_id, spec, *args, **kwargs)
+        self.dead_letter_config = spec.get("DeadLetterConfig") or None
+        self.logging_config = _logging_config(self, spec.get("LoggingConfig"))
+
+    def _logging_config(self, sent: dict | None) -> dict:
+        config = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{self.function_name}", **(sent or {})}
+        if config["LogFormat"] == "JSON":
+            config = {"ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO", **config}
+        return config
+
+    def get_configuration(self, *args, **kwargs) -> dict:
+        config = original_get(self, *args, **kwargs)
+        if getattr(self, "dead_letter_config", None):
+            config["DeadLetterConfig"] = self.dead_letter_config
+        config["LoggingConfig"] = getattr(self, "logging_config", None) or _logging_config(self, None)
+        return config
+
+    def update_configuration(self, config_updates: dict) -> dict:
+        if "DeadLetterConfig" in config_updates:
+            self.dead_letter_config = config_updates["DeadLetterConfig"] or None
+        if "LoggingConfig" in config_updates:
+            self.logging_config = _logging_config(self, config_updates["LoggingConfig"])
+        return original_update(self, config_updates)
+
+    LambdaFunction.__init__ = init
+    LambdaFunction.get_configuration = get_configuration
+    LambdaFunction.update_configuration = update_configuration
+    LambdaFunction._project_keeps_dead_letter_and_logging = True
+
+
 PATCHES = (
+    _patch_lambda_dead_letter_and_logging_config,
     _patch_rds_serverless_v2_and_performance_insights,
     _patch_s3_delete_marker_dispose,
     _add_backup_selections,

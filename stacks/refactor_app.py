@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cdktf import TerraformOutput, TerraformResource
+from cdktf import TerraformOutput
 from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
 from cdktf_cdktf_provider_aws.data_aws_route53_zone import DataAwsRoute53Zone
 from cdktf_cdktf_provider_aws.iam_role import IamRole
@@ -44,13 +44,6 @@ CONTAINER_PORT = 8080
 HEALTH_CHECK_PATH = "/health"
 UPLOAD_PREFIX = "uploads/"  # functions/document_processor reads here and writes under processed/
 API_GATEWAY_LOGS_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
-
-
-def ignore_emulator_round_trip(env: Environment, resource: TerraformResource, attributes: list[str]) -> None:
-    """Local only: ignore attributes the emulator (moto) fails to read back, so a second plan is
-    clean. Real environments never call through: their drift check sees every attribute."""
-    if env.local_aws:
-        resource.add_override("lifecycle.ignore_changes", attributes)
 
 
 class RefactorAppStack(EnvironmentStack):
@@ -148,10 +141,13 @@ class RefactorAppStack(EnvironmentStack):
             zone_id=zone_id,
         )
         for verb, integration in self.api.integrations.items():
-            # moto returns the VPC-link integration's connection_id empty (../shared/local-aws-notes.md)
-            # and drops cache_key_parameters (measured).
             ignored = ["connection_id", "cache_key_parameters"] if verb == "GET" else ["connection_id"]
-            ignore_emulator_round_trip(env, integration, ignored)
+            self.ignore_emulator_round_trip(
+                integration,
+                ignored,
+                gap="moto returns a VPC-link integration's connection_id empty (../shared/local-aws-notes.md) "
+                "and drops cache_key_parameters (measured)",
+            )
         self.waf = WebAcl(
             self,
             "waf",
@@ -215,11 +211,7 @@ class RefactorAppStack(EnvironmentStack):
             ],
         )
 
-        # moto (measured): the service comes back without its capacity provider strategy, exec,
-        # grace period, managed-tags and AZ-rebalancing settings (so it would be replaced on every plan), and the
-        # ingress rule's referenced group comes back account-prefixed and without its description.
-        ignore_emulator_round_trip(
-            env,
+        self.ignore_emulator_round_trip(
             self.service.service,
             [
                 "desired_count",  # autoscaling's, in every environment (see ContainerService)
@@ -229,8 +221,9 @@ class RefactorAppStack(EnvironmentStack):
                 "enable_ecs_managed_tags",
                 "availability_zone_rebalancing",
             ],
+            gap="moto (measured) returns the service without its capacity provider strategy, exec, grace "
+            "period, managed-tags and AZ-rebalancing settings, so it would be replaced on every plan",
         )
-        ignore_emulator_round_trip(env, self.service.alb_ingress_rule, ["referenced_security_group_id", "description"])
 
         # --- document processor --------------------------------------------------------------------
         processor_name = f"{name}-document-processor"
@@ -268,8 +261,6 @@ class RefactorAppStack(EnvironmentStack):
             memory_size=512,
             reserved_concurrency=env.compute.processor_reserved_concurrency,
         )
-        # moto (measured) does not return the function's dead_letter_config or logging_config.
-        ignore_emulator_round_trip(env, self.processor.function, ["dead_letter_config", "logging_config"])
         permission = LambdaPermission(
             self,
             "processor-invoked-by-s3",

@@ -60,3 +60,26 @@ def test_backup_selections_are_stored_returned_and_deleted():
     backup.delete_backup_selection(BackupPlanId=plan, SelectionId=created["SelectionId"])
     with pytest.raises(backup.exceptions.ResourceNotFoundException):
         backup.get_backup_selection(BackupPlanId=plan, SelectionId=created["SelectionId"])
+
+
+@mock_aws
+def test_lambda_keeps_dead_letter_and_logging_config():
+    iam = boto3.client("iam", region_name=REGION)
+    role = iam.create_role(RoleName="fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    awslambda = boto3.client("lambda", region_name=REGION)
+    awslambda.create_function(
+        FunctionName="fn",
+        Runtime="python3.12",
+        Role=role,
+        Handler="app.handler",
+        Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
+        DeadLetterConfig={"TargetArn": "arn:aws:sqs:us-east-2:123456789012:dlq"},
+        LoggingConfig={"LogFormat": "JSON", "LogGroup": "/refactor/fn"},
+    )
+    config = awslambda.get_function(FunctionName="fn")["Configuration"]
+    assert config["DeadLetterConfig"] == {"TargetArn": "arn:aws:sqs:us-east-2:123456789012:dlq"}
+    assert config["LoggingConfig"]["LogGroup"] == "/refactor/fn"
+    assert config["LoggingConfig"]["LogFormat"] == "JSON"
+    awslambda.update_function_configuration(FunctionName="fn", LoggingConfig={"LogFormat": "Text"})
+    config = awslambda.get_function_configuration(FunctionName="fn")
+    assert config["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": "/aws/lambda/fn"}
