@@ -160,3 +160,23 @@ def test_state_bucket_policy_denies_insecure_transport(stack_json):
         (deny,) = [s for s in doc["statement"] if s["sid"] == "DenyInsecureTransport"]
         assert deny["effect"] == "Deny"
         assert deny["condition"] == [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}]
+
+
+def test_emulator_ignores_exist_only_on_the_emulator_and_say_why(manifest, environments, stack_json):
+    """ignore_emulator_round_trip is the one way to ignore a read-back gap: on a real environment no
+    resource carries one, and on the emulator every one names its gap beside the ignore."""
+    gaps_by_env: dict[str, int] = {name: 0 for name in environments}
+    for stack_name in manifest:
+        env = environments[stack_name.split("-", 1)[0]]
+        for items in stack_json(stack_name).get("resource", {}).values():
+            for body in items.values():
+                gap = body.get("//", {}).get("emulator_gap")
+                if gap is None:
+                    continue
+                assert env.local_aws, f"{stack_name} ignores an emulator gap on a real environment: {gap}"
+                assert gap.startswith("moto "), gap
+                assert body["lifecycle"]["ignore_changes"], stack_name
+                gaps_by_env[env.name] += 1
+    assert [name for name, count in gaps_by_env.items() if count] == [
+        name for name, env in environments.items() if env.local_aws
+    ]
