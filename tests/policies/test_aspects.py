@@ -326,6 +326,26 @@ def test_missing_tags_warn_but_do_not_fail(tmp_path):
     ]
 
 
+# --- all rules together, as every stack gets them -------------------------------------------------
+
+
+def test_apply_guardrails_runs_every_rule_in_one_aspect(tmp_path):
+    app, stack = _stack(tmp_path, tags={"Environment": "test"})
+    S3Bucket(stack, "plain", bucket="plain-bucket")
+    SecurityGroup(
+        stack,
+        "open-ssh",
+        name="open",
+        ingress=[SecurityGroupIngress(from_port=22, to_port=22, protocol="tcp", cidr_blocks=["0.0.0.0/0"])],
+    )
+    aspects.apply_guardrails(stack, production=False)
+    with pytest.raises(RuntimeError) as raised:
+        app.synth()
+    error = str(raised.value)
+    assert "[EncryptedStorage]" in error
+    assert "[NoAdminPortsFromInternet]" in error
+
+
 # --- the real stacks ----------------------------------------------------------------------------
 
 
