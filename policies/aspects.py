@@ -179,13 +179,10 @@ class StackRule:
     severity = "error"
 
     def visit(self, node: IConstruct) -> None:
-        if not isinstance(node, TerraformStack):
-            return
-        # One resolved view per stack, shared by every rule (resolving is the expensive part).
-        view = getattr(node, "_guardrails_view", None)
-        if view is None:
-            view = StackView(node)
-            node._guardrails_view = view
+        if isinstance(node, TerraformStack):
+            self.report(StackView(node))
+
+    def report(self, view: StackView) -> None:
         for finding in self.check(view):
             message = f"[{self.rule}] {finding.message}"
             if self.severity == "error":
@@ -555,8 +552,10 @@ class Guardrails:
 
     def visit(self, node: IConstruct) -> None:
         if isinstance(node, TerraformStack):
+            # One resolved view per stack, shared by every rule (resolving is the expensive part).
+            view = StackView(node)
             for rule in self.rules:
-                rule.visit(node)
+                rule.report(view)
 
 
 def apply_guardrails(scope: IConstruct, *, production: bool) -> None:
