@@ -172,41 +172,38 @@ def _patch_lambda_dead_letter_and_logging_config() -> None:
     # kept as sent; a function without LoggingConfig gets AWS's default (Text, /aws/lambda/<name>).
     from moto.awslambda.models import LambdaFunction
 
-    if getattr(LambdaFunction, "_project_keeps_dead_letter_and_logging", False):
-        return
     original_init = LambdaFunction.__init__
     original_get = LambdaFunction.get_configuration
     original_update = LambdaFunction.update_configuration
 
-    def init(self, account_id: str, spec: dict, *args, **kwargs) -> None:
-        original_init(self, account_id, spec, *args, **kwargs)
-        self.dead_letter_config = spec.get("DeadLetterConfig") or None
-        self.logging_config = _logging_config(self, spec.get("LoggingConfig"))
-
-    def _logging_config(self, sent: dict | None) -> dict:
-        config = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{self.function_name}", **(sent or {})}
+    def logging_config_with_defaults(function_name: str, sent: dict | None) -> dict:
+        config = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{function_name}", **(sent or {})}
         if config["LogFormat"] == "JSON":
             config = {"ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO", **config}
         return config
 
+    def init(self, account_id: str, spec: dict, *args, **kwargs) -> None:
+        original_init(self, account_id, spec, *args, **kwargs)
+        self.dead_letter_config = spec.get("DeadLetterConfig") or None
+        self.logging_config = logging_config_with_defaults(self.function_name, spec.get("LoggingConfig"))
+
     def get_configuration(self, *args, **kwargs) -> dict:
         config = original_get(self, *args, **kwargs)
-        if getattr(self, "dead_letter_config", None):
+        if self.dead_letter_config:
             config["DeadLetterConfig"] = self.dead_letter_config
-        config["LoggingConfig"] = getattr(self, "logging_config", None) or _logging_config(self, None)
+        config["LoggingConfig"] = self.logging_config
         return config
 
     def update_configuration(self, config_updates: dict) -> dict:
         if "DeadLetterConfig" in config_updates:
             self.dead_letter_config = config_updates["DeadLetterConfig"] or None
         if "LoggingConfig" in config_updates:
-            self.logging_config = _logging_config(self, config_updates["LoggingConfig"])
+            self.logging_config = logging_config_with_defaults(self.function_name, config_updates["LoggingConfig"])
         return original_update(self, config_updates)
 
     LambdaFunction.__init__ = init
     LambdaFunction.get_configuration = get_configuration
     LambdaFunction.update_configuration = update_configuration
-    LambdaFunction._project_keeps_dead_letter_and_logging = True
 
 
 PATCHES = (
