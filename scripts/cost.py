@@ -620,7 +620,7 @@ def render_pr(reports: list[dict], diffs: dict[str, dict]) -> str:
     out = [MARKER, "## Monthly cost estimate", "",
            f"List prices reviewed {reports[0]['prices_reviewed'] if reports else '?'} "
            "(`cost/prices.yaml`), usage from `cost/usage/<env>.yaml`; see `docs/cost.md`.", "",
-           "| environment | monthly | change vs main | budget first alert |", "|---|---:|---:|---:|"]
+           "| environment | monthly | change vs base | budget first alert |", "|---|---:|---:|---:|"]
     for rep in reports:
         d = diffs.get(rep["environment"])
         change = f"{d['delta']:+,.2f}" if d else "n/a"

@@ -490,7 +490,7 @@ def changed_subgraph(graph: Graph, stacks: list[Stack], changed: set[tuple[str, 
 def render_pr(envs: list[str], base_ref: str | None) -> str:
     from scripts.cost import base_outdir  # the base synth is shared with the cost diff
 
-    out = ["## What this change touches", ""]
+    out = ["", "## What this change touches", ""]
     for env in envs:
         stacks = load_environment(env)
         graph = build(env, stacks)
