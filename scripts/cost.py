@@ -118,6 +118,13 @@ FREE: dict[str, str] = {
     "aws_wafv2_web_acl_association": "no charge",
     "aws_wafv2_web_acl_logging_configuration": "priced as ingestion on its log group",
     "aws_cloudwatch_log_resource_policy": "no charge",
+    "aws_lb_listener_rule": "priced in the load balancer's hours and LCUs",
+    "aws_cognito_user_pool_domain": "no charge; users are priced on the pool",
+    "aws_cognito_user_group": "no charge",
+    "aws_lambda_invocation": "one invocation per apply, far below a cent",
+    "aws_cloudwatch_event_rule": "rules on AWS service events are free",
+    "aws_cloudwatch_event_target": "no charge; the target (Lambda, SNS) is priced or listed",
+    "aws_s3_object": "its bytes are priced as the bucket's storage",
 }
 
 
