@@ -193,6 +193,11 @@ def _num(value, default: float = 0.0) -> float:
         return default
 
 
+def _one(value):
+    """A nested block reads as a dict in cdk.tf.json and as a one-element list in plan JSON."""
+    return (value[0] if value else None) if isinstance(value, list) else value
+
+
 def _by_key(stacks: list[Stack]) -> dict[tuple[str, str, str], Resource]:
     return {r.key: r for s in stacks for r in s.resources}
 
@@ -408,7 +413,10 @@ def price_environment(env: str, stacks: list[Stack], prices: Prices, usage: Usag
                 add((f"{calls:g}x10k API calls", prices("secretsmanager.api_10k", reg) * calls))
             elif t == "aws_config_configuration_recorder":
                 items = usage.get("config", "items", r)
-                add((f"{items:g} configuration items", prices("config.item", reg) * items))
+                mode = _one(v.get("recording_mode")) or {}
+                daily = str(mode.get("recording_frequency", "CONTINUOUS")).upper() == "DAILY"
+                add((f"{items:g} configuration items{' (daily)' if daily else ''}",
+                     prices("config.item_daily" if daily else "config.item", reg) * items))
             elif t == "aws_config_config_rule":
                 ev = usage.get("config", "evaluations_per_rule", r)
                 add((f"{ev:g} evaluations", prices("config.rule_evaluation", reg) * ev))
