@@ -142,17 +142,26 @@ def test_aurora_readers_and_prod_cache_nodes_are_counted(reports, environments):
     assert redis["parts"][0]["what"] == "2 x cache.r7g.large"
 
 
-def test_plan_json_replaces_synthesized_values(synth_dir, tmp_path, reports):
-    plan = {"planned_values": {"root_module": {"resources": [{
-        "address": next(r["address"] for r in reports["dev"]["resources"]
-                        if r["type"] == "aws_elasticache_replication_group"),
-        "mode": "managed", "values": {"num_cache_clusters": 3}}]}}}
+def test_plan_json_replaces_synthesized_values(synth_dir, tmp_path, reports, prices):
+    def address(rtype):
+        return next(r["address"] for r in reports["dev"]["resources"] if r["type"] == rtype)
+
+    # plan JSON writes nested blocks as one-element lists, cdk.tf.json as objects
+    plan = {"planned_values": {"root_module": {"resources": [
+        {"address": address("aws_elasticache_replication_group"), "mode": "managed",
+         "values": {"num_cache_clusters": 3}},
+        {"address": address("aws_rds_cluster"), "mode": "managed",
+         "values": {"serverlessv2_scaling_configuration": [{"min_capacity": 2, "max_capacity": 4}]}},
+    ]}}}
     (tmp_path / "dev-refactor-data.json").write_text(json.dumps(plan))
     planned = cost.estimate("dev", synth_dir, tmp_path)
     assert planned["planned_stacks"] == ["dev-refactor-data"]
     before = _lines(reports["dev"], "aws_elasticache_replication_group")[0]["monthly"]
     after = _lines(planned, "aws_elasticache_replication_group")[0]["monthly"]
     assert after == pytest.approx(3 * before, abs=0.01)
+    writer = _lines(planned, "aws_rds_cluster_instance")[0]
+    above = cost.Usage("dev").get("aurora", "average_acu_above_min")
+    assert writer["monthly"] == pytest.approx((2 + above) * prices("aurora.acu_hour", "us-east-2") * 730, abs=0.01)
 
 
 def test_diff_names_what_changed_and_by_how_much(synth_dir, tmp_path, no_plans, reports):
