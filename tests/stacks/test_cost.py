@@ -209,3 +209,26 @@ def test_command_line_table_json_and_pr_section(synth_dir, monkeypatch, capsys, 
     section = cost.render_pr([reports["dev"], reports["prod"]], {"dev": cost.diff(reports["dev"], reports["dev"])})
     assert section.startswith(cost.MARKER)
     assert "| dev |" in section and "| prod |" in section and "+0.00" in section
+
+
+def test_base_ref_errors_name_the_fix_and_synths_are_reused(tmp_path, monkeypatch):
+    with pytest.raises(SystemExit, match="git ref 'no-such-ref' not found"):
+        cost.base_outdir("dev", "no-such-ref")
+    # a commit already synthesized for this environment is not synthesized again
+    monkeypatch.setattr(cost, "BUILD_DIR", tmp_path)
+    head = cost.subprocess.run(["git", "rev-parse", "HEAD"], cwd=cost.REPO_ROOT, capture_output=True,
+                               text=True, check=True).stdout.strip()
+    cached = tmp_path / "base" / head / "dev" / "cdktf.out"
+    cached.mkdir(parents=True)
+    (cached / "manifest.json").write_text("{}")
+    monkeypatch.setattr(cost.subprocess, "run", _refuse_after_rev_parse(cost.subprocess.run))
+    assert cost.base_outdir("dev", "HEAD") == cached
+
+
+def _refuse_after_rev_parse(real_run):
+    def run(args, *a, **kw):
+        if args[:2] == ["git", "rev-parse"]:
+            return real_run(args, *a, **kw)
+        raise AssertionError(f"unexpected command {args}")
+
+    return run
