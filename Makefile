@@ -30,10 +30,13 @@ LINT_WORKFLOWS := $(ACTIONLINT) -no-color -shellcheck=.build/actionlint/bin/shel
 ENV ?=
 STACK ?=
 DEPLOY_ENV := $(or $(ENV),local)
+comma := ,
+empty :=
+space := $(empty) $(empty)
 
 .PHONY: help setup synth validate scan plan deploy drift destroy test test-fast lint bench \
         local-aws-start local-aws-stop local-aws-status clean actionlint plan-summary apply-plan \
-        ci-matrix ci-config
+        ci-matrix ci-config cost diagram pr-cost graphviz
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -113,12 +116,12 @@ destroy: setup ## destroy an environment's stacks in reverse order (ENV=x)
 	$(RUN) -m scripts.ops synth $(DEPLOY_ENV)
 	$(RUN) -m scripts.ops destroy $(DEPLOY_ENV)
 
-test: setup $(ACTIONLINT) ## lint (ruff, actionlint), then the whole suite: unit, stacks, terraform, integration, bad input
+test: setup $(ACTIONLINT) graphviz ## lint (ruff, actionlint), then the whole suite: unit, stacks, terraform, integration, bad input
 	$(PIPENV) run ruff check .
 	$(LINT_WORKFLOWS)
 	$(PIPENV) run pytest
 
-test-fast: setup ## everything but the deploy-to-moto integration tests
+test-fast: setup graphviz ## everything but the deploy-to-moto integration tests
 	$(PIPENV) run pytest -m "not integration"
 
 lint: setup $(ACTIONLINT) ## ruff and actionlint
@@ -127,6 +130,32 @@ lint: setup $(ACTIONLINT) ## ruff and actionlint
 
 bench: setup ## synth and terraform timings, as JSON
 	$(RUN) -m scripts.bench
+
+# Graphviz draws the architecture picture (`make diagram` and its test). It comes from Debian's
+# package, installed only when `dot` is missing (as root, or through sudo where there is one).
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { \
+	  command -v apt-get >/dev/null 2>&1 || { echo "error: Graphviz (dot) is missing; install the graphviz package" >&2; exit 2; }; \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  echo "installing graphviz (Debian package) for the architecture picture"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq graphviz >/dev/null; }
+
+cost: setup ## monthly cost estimate of ENV=x, offline (BASE=<git ref>: the change since that commit)
+	$(RUN) -m scripts.ops synth $(DEPLOY_ENV)
+	$(RUN) -m scripts.cost $(DEPLOY_ENV) --json --out .build/cost/$(DEPLOY_ENV).json >/dev/null
+	$(RUN) -m scripts.cost $(DEPLOY_ENV)
+	$(if $(BASE),$(RUN) -m scripts.cost $(DEPLOY_ENV) --base $(BASE))
+
+diagram: setup graphviz ## architecture picture of ENV=x: Mermaid, SVG, PNG in .build/diagram (README=1: prod's in README and docs/)
+	$(RUN) -m scripts.ops synth $(DEPLOY_ENV)
+	$(RUN) -m scripts.diagram $(DEPLOY_ENV) $(if $(README),--readme)
+
+PR_ENVS ?= dev staging prod
+pr-cost: setup ## the PR comment's cost and picture sections, against BASE (default origin/main): .build/cost/pr.md
+	$(RUN) -m scripts.ops synth $(subst $(space),$(comma),$(strip $(PR_ENVS)))
+	$(RUN) -m scripts.cost pr $(PR_ENVS) --base $(or $(BASE),origin/main) --out .build/cost/cost.md >/dev/null
+	$(RUN) -m scripts.diagram pr $(PR_ENVS) --base $(or $(BASE),origin/main) --out .build/cost/picture.md >/dev/null
+	cat .build/cost/cost.md .build/cost/picture.md > .build/cost/pr.md
 
 local-aws-start: $(STAMPS)/python-env ## start the embedded AWS (moto) on 127.0.0.1
 	$(RUN) -m scripts.local_aws start
