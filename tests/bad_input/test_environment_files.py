@@ -4,6 +4,7 @@ nothing synthesized (cdktf.out is left exactly as it was)."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,6 +49,16 @@ CASES["overlapping-cidrs"] = (
         "networks.refactor.us-east-2.cidr (10.20.0.0/16) overlaps networks.tablesleuth.us-east-2.cidr (10.20.128.0/17)",
         "give each VPC its own range",
     ],
+)
+
+# TableSleuth without sign-in: a session holds the GizmoSQL credentials.
+CASES["tablesleuth-without-login"] = (
+    re.sub(r"\n  login:\n(    .*\n)+", "\n", DEV),
+    ["tablesleuth.login is required outside local_aws", "user_pool_arn, user_pool_client_id"],
+)
+CASES["tablesleuth-login-not-a-user-pool"] = (
+    DEV.replace("user_pool_arn: arn:aws:cognito-idp:", "user_pool_arn: arn:aws:cognito-identity:"),
+    ["tablesleuth.login.user_pool_arn", "is not a Cognito user pool ARN"],
 )
 
 

@@ -1,13 +1,13 @@
 """TableSleuth stacks of every environment, from the session's single synthesis: the seed's own
 test ideas (VPC range, encrypted EBS, no wildcard IAM actions, no SSH), spot on and off, the
-user data, the schedules, the front door, alarms, backup and the secret."""
+user data, the schedules, the front door and its sign-in, alarms, no backup, the AMI and the secret."""
 
 from __future__ import annotations
 
 import base64
 import json
-import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -17,8 +17,19 @@ from modules.compute_fleet import (
     EMULATOR_TARGET_TRACKING_DRIFT,
     SPOT_ALLOCATION_STRATEGY,
 )
-from stacks.tablesleuth import AL2023_PARAMETER, BACKUP_SCHEDULE, BACKUP_TAG, secret_name
+from stacks.tablesleuth import AL2023_PARAMETER, ami_parameter_name, public_hostname, secret_name
 from tests.conftest import resources
+
+# shellcheck comes with the project's actionlint environment (tools/actionlint.requirements.txt),
+# which `make test` builds first: a missing binary is a broken set-up, not a reason to skip.
+SHELLCHECK = Path(__file__).resolve().parents[2] / ".build" / "actionlint" / "bin" / "shellcheck"
+
+
+def _shellcheck() -> str:
+    if not SHELLCHECK.is_file():
+        pytest.fail(f"{SHELLCHECK} is missing: run `make .build/actionlint/bin/actionlint` (make test does)")
+    return str(SHELLCHECK)
+
 
 ENVS = available_environments()
 
@@ -150,12 +161,19 @@ def test_no_security_group_allows_ssh_at_all(env_name, environments, stack_json)
 
 
 @pytest.mark.parametrize("env_name", ENVS)
-def test_flight_sql_only_from_the_configured_sources(env_name, environments, stack_json):
+def test_flight_sql_is_reachable_from_no_network(env_name, environments, stack_json):
+    """GizmoSQL listens on 127.0.0.1 (the unit's --hostname), so its password never crosses the
+    network in clear text; no security group rule may open its port either."""
     env = environments[env_name]
-    cfg = env.tablesleuth
-    rules = [r for r in _ingress_rules(_host(stack_json, env)) if _covers(r, cfg.flight_sql_port)]
-    expected = [str(c) for c in cfg.flight_sql_allowed_cidrs or [env.networks["tablesleuth"][env.primary_region].cidr]]
-    assert sorted(r["cidr_ipv4"] for r in rules) == sorted(expected)
+    for region in _regions(env):
+        stack = _host(stack_json, env, region)
+        assert not [r for r in _ingress_rules(stack) if _covers(r, env.tablesleuth.flight_sql_port)]
+        # The only way in to a host is the app port from the load balancer.
+        assert [(r["from_port"], r["to_port"]) for r in _ingress_rules(stack) if "source_security_group_id" in r] == [
+            (env.tablesleuth.app_port, env.tablesleuth.app_port)
+        ]
+        assert "--hostname ${GIZMOSQL_HOSTNAME}" in _user_data(stack)
+        assert "GIZMOSQL_HOSTNAME=127.0.0.1" in _user_data(stack)
 
 
 def test_spot_on_is_a_capacity_optimized_mixed_instances_policy(environments, stack_json):
@@ -235,11 +253,10 @@ def test_user_data_renders_and_passes_bash_n(env_name, environments, stack_json,
         assert len(script.encode()) < 16 * 1024  # EC2's user-data limit
 
 
-@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
 def test_user_data_passes_shellcheck(environments, stack_json, tmp_path):
     path = tmp_path / "user-data.sh"
     path.write_text(_user_data(_host(stack_json, environments["dev"])))
-    result = subprocess.run(["shellcheck", "-S", "warning", str(path)], capture_output=True, text=True, check=False)
+    result = subprocess.run([_shellcheck(), "-S", "warning", str(path)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout
 
 
@@ -340,17 +357,19 @@ def test_the_seeds_alarms_and_unhealthy_hosts_go_to_the_encrypted_topic(env_name
 
 
 @pytest.mark.parametrize("env_name", ENVS)
-def test_daily_backup_selects_the_tagged_volumes(env_name, environments, stack_json):
+def test_stateless_hosts_are_not_backed_up(env_name, environments, stack_json):
+    """Nothing on a host is data (tables in S3/Glue, password in Secrets Manager, software in the
+    AMI; the DuckDB file is scratch), and volumes die with every replacement and evening stop: a
+    plan would snapshot the same root volume twice a day (as AMI and as volume, by one tag) and,
+    in dev, run at 02:00 UTC when the schedule has scaled the group to zero."""
     env = environments[env_name]
-    stack = _host(stack_json, env)
-    (rule,) = _one(stack, "aws_backup_plan")["rule"]
-    assert rule["schedule"] == BACKUP_SCHEDULE == "cron(0 2 * * ? *)"
-    assert rule["lifecycle"]["delete_after"] == 7
-    selection = _one(stack, "aws_backup_selection")
-    assert selection["selection_tag"] == [{"type": "STRINGEQUALS", "key": BACKUP_TAG, "value": "daily"}]
-    for spec in _one(stack, "aws_launch_template")["tag_specifications"]:
-        assert spec["tags"][BACKUP_TAG] == "daily"
-    assert _one(stack, "aws_backup_vault")["kms_key_arn"].startswith("${aws_kms_key.host-key_")
+    for region in _regions(env):
+        stack = _host(stack_json, env, region)
+        assert not [kind for kind in stack.get("resource", {}) if kind.startswith("aws_backup_")]
+        for spec in _one(stack, "aws_launch_template")["tag_specifications"]:
+            assert not [key for key in spec["tags"] if "backup" in key]
+        volume = _one(stack, "aws_launch_template")["block_device_mappings"][0]["ebs"]
+        assert volume["delete_on_termination"] == "true"
 
 
 @pytest.mark.parametrize("env_name", ENVS)
@@ -394,16 +413,22 @@ def test_session_manager_role_and_endpoints(env_name, environments, stack_json):
 def test_ami_comes_from_the_pipeline_parameter_or_the_amazon_linux_fallback(env_name, environments, stack_json):
     env = environments[env_name]
     stack = _host(stack_json, env)
-    parameters = stack["data"]["aws_ssm_parameter"]
     template = _one(stack, "aws_launch_template")
-    assert template["image_id"] == "${data.aws_ssm_parameter.ami.insecure_value}"
+    # Resolved by EC2 at each launch, not by a data source at plan time: a new AMI is picked up by
+    # the next host, and is neither drift nor a reason to replace the running ones.
+    assert "ami" not in stack.get("data", {}).get("aws_ssm_parameter", {})
     if env.tablesleuth.image_pipeline.enabled:
-        assert parameters["ami"]["name"] == "${aws_ssm_parameter.ami-parameter.name}"
+        assert template["image_id"] == "resolve:ssm:${aws_ssm_parameter.ami-parameter.name}"
         parameter = _one(stack, "aws_ssm_parameter")
+        # Image Builder writes it as AWSServiceRoleForImageBuilder, which may put parameters only
+        # under /imagebuilder/.
+        assert parameter["name"] == ami_parameter_name(env, env.primary_region)
+        assert parameter["name"].startswith("/imagebuilder/")
         assert parameter["data_type"] == "aws:ec2:image"
         assert parameter["lifecycle"]["ignore_changes"] == ["value"]
         (distribution,) = _one(stack, "aws_imagebuilder_distribution_configuration")["distribution"]
         assert distribution["ssm_parameter_configuration"][0]["parameter_name"] == parameter["name"]
+        assert "execution_role" not in _one(stack, "aws_imagebuilder_image_pipeline")
         recipe = _one(stack, "aws_imagebuilder_image_recipe")
         assert "amazon-linux-2023" in recipe["parent_image"]
         infrastructure = _one(stack, "aws_imagebuilder_infrastructure_configuration")
@@ -412,7 +437,7 @@ def test_ami_comes_from_the_pipeline_parameter_or_the_amazon_linux_fallback(env_
         component = json.loads(_one(stack, "aws_imagebuilder_component")["data"].replace("$${", "${"))
         assert "tablesleuth==" in component["phases"][0]["steps"][0]["inputs"]["commands"][0]
     else:
-        assert parameters["ami"]["name"] == AL2023_PARAMETER
+        assert template["image_id"] == f"resolve:ssm:{AL2023_PARAMETER}"
         assert resources(stack, "aws_imagebuilder_image_pipeline") == []
 
 
@@ -435,3 +460,55 @@ def test_host_can_use_its_regions_session_manager_key_and_log_group(env_name, en
         for sid in ("SessionEncryption", "SessionLogs"):
             (resource,) = statements[sid]["resources"]
             assert baseline_ref in resource, (region, sid, resource)
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_https_listener_signs_users_in_before_forwarding(env_name, environments, stack_json):
+    env = environments[env_name]
+    login = env.tablesleuth.login
+    assert (login is None) is env.local_aws  # the schema requires it outside the emulator
+    for region in _regions(env):
+        stack = _host(stack_json, env, region)
+        listeners = {listener["port"]: listener for listener in resources(stack, "aws_lb_listener")}
+        https = listeners[443]["default_action"]
+        # authenticate-* actions are valid on HTTPS listeners only; port 80 just redirects.
+        assert [a["type"] for a in listeners[80]["default_action"]] == ["redirect"]
+        alb_egress_443 = [
+            r
+            for r in resources(stack, "aws_vpc_security_group_egress_rule")
+            if r["security_group_id"].startswith("${aws_security_group.load-balancer_security-group")
+            and r["from_port"] == 443
+        ]
+        if login is None:
+            assert [a["type"] for a in https] == ["forward"]
+            assert alb_egress_443 == []
+            continue
+        assert [(a["type"], a["order"]) for a in https] == [("authenticate-cognito", 1), ("forward", 2)]
+        assert https[0]["authenticate_cognito"] == {
+            "user_pool_arn": login.user_pool_arn,
+            "user_pool_client_id": login.user_pool_client_id,
+            "user_pool_domain": login.user_pool_domain,
+            "session_timeout": login.session_timeout_seconds,
+            "on_unauthenticated_request": "authenticate",
+        }
+        # The load balancer calls Cognito's token endpoint itself: without HTTPS out, every sign-in
+        # answers HTTP 500.
+        (egress,) = alb_egress_443
+        assert egress["cidr_ipv4"] == "0.0.0.0/0"
+        assert "secret" not in json.dumps(https).lower()
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_web_ui_knows_its_public_https_name(env_name, environments, stack_json):
+    """textual-serve builds the page's websocket and static URLs from PUBLIC_URL; it must be the
+    name the certificate and the DNS record carry, over HTTPS."""
+    env = environments[env_name]
+    for region in _regions(env):
+        stack = _host(stack_json, env, region)
+        name = public_hostname(env, region)
+        assert f"PUBLIC_URL=https://{name}\n" in _user_data(stack)
+        (record,) = [r for r in resources(stack, "aws_route53_record") if r["type"] == "A"]
+        assert record["name"] == name
+        certificates = resources(stack, "aws_acm_certificate")
+        if env.tablesleuth.certificate_arn is None:
+            assert [c["domain_name"] for c in certificates] == [name]

@@ -4,8 +4,8 @@ instance types are derived, and that the scripts render and parse."""
 from __future__ import annotations
 
 import copy
-import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
@@ -14,6 +14,17 @@ from pydantic import ValidationError
 from environments.loader import ENVIRONMENTS_DIR
 from environments.schema import Environment, TableSleuthScheduleConfig
 from modules.user_data import USERDATA_DIR, placeholders, render, render_scripts
+
+# shellcheck comes with the project's actionlint environment (tools/actionlint.requirements.txt),
+# which `make test` builds first: a missing binary is a broken set-up, not a reason to skip.
+SHELLCHECK = Path(__file__).resolve().parents[2] / ".build" / "actionlint" / "bin" / "shellcheck"
+
+
+def _shellcheck() -> str:
+    if not SHELLCHECK.is_file():
+        pytest.fail(f"{SHELLCHECK} is missing: run `make .build/actionlint/bin/actionlint` (make test does)")
+    return str(SHELLCHECK)
+
 
 SCRIPTS = sorted((USERDATA_DIR / "tablesleuth").glob("*.sh"))
 
@@ -61,9 +72,35 @@ def test_a_public_alb_must_say_who_may_connect(dev):
     assert "alb_allowed_cidrs" in _errors(dev)
 
 
-def test_https_needs_a_certificate_or_a_zone(dev):
+def test_the_host_needs_a_public_name_even_with_a_certificate(dev):
+    """The web UI's page URLs come from tablesleuth-<region>.<dns_zone_name>; a certificate alone
+    leaves the UI no name to send the browser to."""
     dev["tablesleuth"].pop("dns_zone_name")
-    assert "certificate_arn, or dns_zone_name" in _errors(dev)
+    dev["tablesleuth"]["certificate_arn"] = "arn:aws:acm:us-east-2:111111111111:certificate/abc"
+    assert "dns_zone_name is required" in _errors(dev)
+
+
+def test_real_environments_must_sign_users_in(dev):
+    del dev["tablesleuth"]["login"]
+    assert "tablesleuth.login is required outside local_aws" in _errors(dev)
+
+
+def test_login_needs_a_cognito_user_pool_arn(dev):
+    dev["tablesleuth"]["login"]["user_pool_arn"] = "arn:aws:iam::111111111111:role/not-a-pool"
+    assert "is not a Cognito user pool ARN" in _errors(dev)
+
+
+def test_login_behind_an_internal_alb_needs_a_route_to_cognito(dev):
+    dev["networks"]["tablesleuth"]["us-east-2"]["nat_gateways"] = "none"
+    errors = _errors(dev)
+    assert "networks.tablesleuth.us-east-2.nat_gateways: none leaves the internal load balancer no route" in errors
+
+
+def test_flight_sql_cannot_be_opened_to_the_network(dev):
+    """GizmoSQL speaks Flight SQL without TLS here, so it listens on 127.0.0.1 only; the old
+    setting that opened its port to CIDRs is gone, and using it is an error, not a no-op."""
+    dev["tablesleuth"]["flight_sql_allowed_cidrs"] = ["10.0.0.0/8"]
+    assert "flight_sql_allowed_cidrs" in _errors(dev)
 
 
 def test_only_the_emulator_may_create_its_own_zone(dev):
@@ -120,7 +157,10 @@ def test_instance_types_put_the_template_type_first_without_repeats():
 VALUES = {
     "GIZMOSQL_VERSION": "v1.0.0",
     "TABLESLEUTH_VERSION": "0.6.1",
+    "TEXTUAL_SERVE_VERSION": "1.1.3",
     "REGION": "us-east-2",
+    "PUBLIC_HOSTNAME": "tablesleuth-us-east-2.dev.example.com",
+    "SESSION_ARGS": "parquet s3://bucket/warehouse/",
     "SECRET_NAME": "dev-tablesleuth-us-east-2-gizmosql-password",
     "APP_PORT": 8080,
     "FLIGHT_SQL_PORT": 31337,
@@ -133,10 +173,9 @@ def test_each_script_parses_with_bash_n(script):
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
 def test_each_script_passes_shellcheck(script):
-    result = subprocess.run(["shellcheck", "-S", "warning", str(script)], capture_output=True, text=True, check=False)
+    result = subprocess.run([_shellcheck(), "-S", "warning", str(script)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout
 
 

@@ -5,12 +5,24 @@
 set -euo pipefail
 
 mkdir -p /etc/tablesleuth /usr/local/libexec/tablesleuth
-cat > /etc/tablesleuth/host.env <<CONF
+# Read by the scripts below (sourced) and by both services (EnvironmentFile=): one place for every
+# setting. Quoted heredoc: the values are filled in at synth, nothing here is for the shell to expand.
+# PUBLIC_URL: textual-serve builds the page's websocket and static URLs from it; without it the
+# browser is sent to http://0.0.0.0:<port>. TABLESLEUTH_GIZMO_*: what TableSleuth itself reads
+# (tablesleuth/config.py); its defaults are TLS to localhost with a demo user and password.
+# GizmoSQL listens on the loopback only: the web UI on this host is its one client, so the
+# password never crosses the network (no TLS to manage).
+cat > /etc/tablesleuth/host.env <<'CONF'
 AWS_REGION=@@REGION@@
 GIZMOSQL_SECRET_ID=@@SECRET_NAME@@
+GIZMOSQL_HOSTNAME=127.0.0.1
 GIZMOSQL_PORT=@@FLIGHT_SQL_PORT@@
-TABLESLEUTH_PORT=@@APP_PORT@@
 GIZMOSQL_USERNAME=tablesleuth
+TABLESLEUTH_PORT=@@APP_PORT@@
+PUBLIC_URL=https://@@PUBLIC_HOSTNAME@@
+TABLESLEUTH_GIZMO_URI=grpc://127.0.0.1:@@FLIGHT_SQL_PORT@@
+TABLESLEUTH_GIZMO_USERNAME=tablesleuth
+TABLESLEUTH_SESSION_ARGS="@@SESSION_ARGS@@"
 CONF
 chmod 0644 /etc/tablesleuth/host.env
 # shellcheck source=/dev/null
@@ -33,17 +45,22 @@ fi
 
 # Every service start reads the current password (the seed's `aws secretsmanager get-secret-value`)
 # and passes it in the environment of that one process only: nothing is written to disk.
+# TABLESLEUTH_HOST_ENV and TABLESLEUTH_RUN_DIR exist for the host-boot test, which runs this very
+# script; on the host they are never set.
 cat > /usr/local/libexec/tablesleuth/with-gizmosql-password <<'SH'
 #!/bin/bash
 set -euo pipefail
 # shellcheck source=/dev/null
-. /etc/tablesleuth/host.env
+. "${TABLESLEUTH_HOST_ENV:-/etc/tablesleuth/host.env}"
 export AWS_REGION GIZMOSQL_USERNAME GIZMOSQL_PORT TABLESLEUTH_PORT
 read -r version GIZMOSQL_PASSWORD < <(aws secretsmanager get-secret-value --secret-id "${GIZMOSQL_SECRET_ID}" \
   --query '[VersionId, SecretString]' --output text)
-export GIZMOSQL_PASSWORD
-mkdir -p /run/tablesleuth
-echo "${version}" > "/run/tablesleuth/${SERVICE_NAME:?}.password-version"
+# GizmoSQL reads GIZMOSQL_PASSWORD; TableSleuth reads the same value as TABLESLEUTH_GIZMO_PASSWORD.
+TABLESLEUTH_GIZMO_PASSWORD="${GIZMOSQL_PASSWORD}"
+export GIZMOSQL_PASSWORD TABLESLEUTH_GIZMO_PASSWORD
+run_dir="${TABLESLEUTH_RUN_DIR:-/run/tablesleuth}"
+mkdir -p "${run_dir}"
+echo "${version}" > "${run_dir}/${SERVICE_NAME:?}.password-version"
 exec "$@"
 SH
 
@@ -67,15 +84,21 @@ SH
 chmod 0750 /usr/local/libexec/tablesleuth/with-gizmosql-password /usr/local/libexec/tablesleuth/apply-rotated-password
 
 # --- systemd services ----------------------------------------------------------------------------
+# systemd expands ${VAR} in Exec* lines itself, before any shell runs, even inside quotes, from the
+# unit's own Environment=/EnvironmentFile= only; so every unit that names a variable reads the
+# host env file (tests/unit/test_host_boot.py fails on a variable a unit does not define).
 cat > /etc/systemd/system/gizmosql.service <<'UNIT'
 [Unit]
-Description=GizmoSQL (DuckDB over Arrow Flight SQL)
+Description=GizmoSQL (DuckDB over Arrow Flight SQL), for the TableSleuth UI on this host only
 After=network-online.target
 Wants=network-online.target
 
 [Service]
+EnvironmentFile=/etc/tablesleuth/host.env
 Environment=SERVICE_NAME=gizmosql
-ExecStart=/usr/local/libexec/tablesleuth/with-gizmosql-password /bin/bash -c 'exec runuser -u gizmosql --preserve-environment -- /usr/local/bin/gizmosql_server --backend duckdb --database-filename /var/lib/gizmosql/tablesleuth.duckdb --port "${GIZMOSQL_PORT}"'
+Environment=HOME=/var/lib/gizmosql
+WorkingDirectory=/var/lib/gizmosql
+ExecStart=/usr/local/libexec/tablesleuth/with-gizmosql-password runuser -u gizmosql --preserve-environment -- /usr/local/bin/gizmosql_server --backend duckdb --database-filename /var/lib/gizmosql/tablesleuth.duckdb --hostname ${GIZMOSQL_HOSTNAME} --port ${GIZMOSQL_PORT}
 Restart=always
 RestartSec=5
 
@@ -83,6 +106,8 @@ RestartSec=5
 WantedBy=multi-user.target
 UNIT
 
+# serve.py finds tablesleuth beside its own interpreter, so the shell textual-serve starts each
+# session with needs no PATH; /health answers 200 only while GizmoSQL accepts connections.
 cat > /etc/systemd/system/tablesleuth.service <<'UNIT'
 [Unit]
 Description=TableSleuth web UI
@@ -90,8 +115,9 @@ After=gizmosql.service
 Requires=gizmosql.service
 
 [Service]
+EnvironmentFile=/etc/tablesleuth/host.env
 Environment=SERVICE_NAME=tablesleuth
-Environment=GIZMOSQL_HOST=127.0.0.1
+Environment=HOME=/var/lib/tablesleuth
 WorkingDirectory=/var/lib/tablesleuth
 ExecStart=/usr/local/libexec/tablesleuth/with-gizmosql-password runuser -u tablesleuth --preserve-environment -- /opt/tablesleuth/venv/bin/python /opt/tablesleuth/serve.py
 Restart=always
