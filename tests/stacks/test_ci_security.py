@@ -188,3 +188,18 @@ def test_state_bucket_refuses_objects_under_another_key(env_name, stack_json):
     other = _conditions(statements["DenyStateUnderAnotherKey"])
     test, values = other["s3:x-amz-server-side-encryption-aws-kms-key-id"]
     assert test == "StringNotEquals" and values[0].startswith("${aws_kms_key.")
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_data_keys_serve_only_this_code_bases_roles_through_their_services(env_name, stack_json):
+    """The data keys' kms:ViaService grants no longer reach every principal of the account."""
+    stack = stack_json(f"{env_name}-refactor-data")
+    via = [
+        statement
+        for document in _documents(stack).values()
+        for statement in document["statement"]
+        if any(c["variable"] == "kms:ViaService" for c in statement.get("condition", []))
+    ]
+    assert len(via) >= 4
+    for statement in via:
+        assert _conditions(statement)["aws:PrincipalTag/ManagedBy"] == ("StringEquals", ["cdktf"]), statement["sid"]
