@@ -12,15 +12,10 @@ allowed to read the secret. Unmanaged, no plan, state or plan role ever sees it.
 
 from __future__ import annotations
 
-import hashlib
-
 from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
 from constructs import Construct
-
-# The parameter Terraform used to manage: forgotten without deleting the operator's value.
-RESOURCE_TYPE = "aws_ssm_parameter"
 
 
 class OutOfBandSecureParameter(Construct):
@@ -37,21 +32,10 @@ class OutOfBandSecureParameter(Construct):
         env = getattr(stack, "env", None)
         account = env.account_id if env is not None else DataAwsCallerIdentity(self, "account").account_id
         self._arn = f"arn:aws:ssm:{region}:{account}:parameter{name}"
-        # Earlier versions created the parameter (with a placeholder) as <this path>/parameter.
-        # `removed` with destroy = false drops it from state and leaves the parameter, and the
-        # operator's value, in place (Terraform >= 1.7).
-        # One such parameter per stack today; a second would need the blocks merged here.
-        stack.add_override(
-            "removed", [{"from": f"{RESOURCE_TYPE}.{self._former_logical_id(stack)}", "lifecycle": {"destroy": False}}]
-        )
-
-    def _former_logical_id(self, stack: TerraformStack) -> str:
-        """cdktf's logical ID of the old resource: path below the stack, "_"-joined, plus its MD5."""
-        scopes = self.node.scopes
-        components = [c.node.id for c in scopes[scopes.index(stack) + 1 :]] + ["parameter"]
-        # Not security: cdktf names resources with an MD5 of their path, and this must match it.
-        digest = hashlib.md5("/".join(components).encode(), usedforsecurity=False).hexdigest()[:8].upper()
-        return "_".join(components) + "_" + digest
+        # Earlier versions managed it as aws_ssm_parameter.<path>_parameter_<hash> (in refactor-data:
+        # aws_ssm_parameter.github-token_parameter_8371DD6B). A `removed` block would forget it without
+        # deleting it, but checkov cannot parse `removed` in Terraform JSON, so docs/security.md gives
+        # the one-time `terraform state rm` for environments deployed before this change.
 
     @property
     def name(self) -> str:
