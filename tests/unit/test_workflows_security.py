@@ -60,17 +60,28 @@ def test_the_check_catches_the_uploads_the_review_found():
 
 def test_deploy_goes_stack_by_stack_in_the_gated_environment_with_a_long_enough_session():
     workflow = _workflows()["deploy-environment.yml"]
-    (job,) = workflow["jobs"].values()
+    job = workflow["jobs"]["deploy"]
     assert job["environment"] == "${{ inputs.environment }}"
-    runs = [step.get("run", "") for _, _, step in _steps(workflow)]
-    # make deploy plans each stack after its upstreams applied, gates it, applies that plan.
+    runs = [step.get("run", "") for step in job["steps"]]
+    # make deploy plans each stack after its upstreams applied, gates it, applies that plan;
+    # no saved plan arrives from another job.
     assert "make deploy ENV=${{ inputs.environment }}" in runs
     assert not any("apply-plan" in run or run.startswith("make plan ") for run in runs)
-    credentials = next(s for _, _, s in _steps(workflow) if "configure-aws-credentials" in str(s.get("uses")))
+    assert not any("download-artifact" in str(step.get("uses")) for step in job["steps"])
+    credentials = next(s for s in job["steps"] if "configure-aws-credentials" in str(s.get("uses")))
     assert credentials["with"]["role-to-assume"] == "${{ steps.ci.outputs.deploy_role_arn }}"
     # Second-pass review item 4: a first prod deploy can pass an hour.
     assert credentials["with"]["role-duration-seconds"] >= 4 * 3600
     assert job["timeout-minutes"] >= 240
+
+
+def test_reviewers_see_a_preview_made_with_the_plan_role_before_they_approve():
+    workflow = _workflows()["deploy-environment.yml"]
+    preview = workflow["jobs"]["preview"]
+    assert workflow["jobs"]["deploy"]["needs"] == "preview"
+    assert "environment" not in preview
+    credentials = next(s for s in preview["steps"] if "configure-aws-credentials" in str(s.get("uses")))
+    assert credentials["with"]["role-to-assume"] == "${{ steps.ci.outputs.plan_role_arn }}"
 
 
 def test_pull_requests_never_plan_with_the_deploy_role():
