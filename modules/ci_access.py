@@ -261,7 +261,7 @@ class GithubDeployAccess(Construct):
             [
                 # A boundary grants nothing; it caps what the role's own policies grant. The cap is
                 # "everything" minus the escalation paths denied below.
-                Statement(sid="Ceiling", actions=["*"]),
+                Statement(sid="PermissionsBoundaryCeiling", actions=["*"]),
                 *guard,
             ],
         )
