@@ -59,8 +59,11 @@ BOUNDED_ROLE_ACTIONS = (
 BOUNDED_ATTACH_ACTIONS = ("iam:AttachRolePolicy", "iam:DetachRolePolicy")
 # Role changes AWS does not evaluate against iam:PermissionsBoundary. They are allowed only on roles
 # tagged as this environment's (provider default_tags put Environment and ManagedBy on every role
-# the stacks create), so an account's other roles (OrganizationAccountAccessRole, SSO roles) can be
-# neither re-trusted nor passed to a service; a Deny keeps the CI roles out as well.
+# the stacks create), so an account's other roles (OrganizationAccountAccessRole, SSO roles) cannot
+# be re-trusted; a Deny keeps the CI roles out as well. iam:PassRole is not here: AWS evaluates no
+# resource-tag condition for it (IAM user guide, "Granting a user permissions to pass a role to an
+# AWS service"), so it would never be allowed. A service accepts a passed role only if the role
+# trusts that service, and the deploy role can change the trust of tagged roles only.
 TAGGED_ROLE_ACTIONS = (
     "iam:DeleteRole",
     "iam:UpdateRole",
@@ -68,7 +71,6 @@ TAGGED_ROLE_ACTIONS = (
     "iam:UpdateAssumeRolePolicy",
     "iam:TagRole",
     "iam:UntagRole",
-    "iam:PassRole",
 )
 ROLE_READ_ACTIONS = (
     "iam:GetRole",
@@ -311,6 +313,7 @@ class GithubDeployAccess(Construct):
                         ("StringEquals", "aws:ResourceTag/ManagedBy", [MANAGED_BY]),
                     ],
                 ),
+                Statement(sid="PassRoles", actions=["iam:PassRole"], resources=[f"{iam}:role/*"]),
                 Statement(sid="ReadRoles", actions=ROLE_READ_ACTIONS, resources=[f"{iam}:role/*", f"{iam}:policy/*"]),
                 Statement(
                     sid="ManageInstanceProfiles",

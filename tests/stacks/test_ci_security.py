@@ -114,8 +114,12 @@ def test_deploy_role_changes_roles_only_inside_the_boundary(env_name, environmen
     assert attach["iam:PermissionsBoundary"] == ("StringEquals", [arn])
     assert attach["iam:PolicyARN"] == ("ArnEquals", list(ATTACHABLE_MANAGED_POLICIES))
     tagged = statements["ManageThisEnvironmentsRoles"]
-    assert {"iam:UpdateAssumeRolePolicy", "iam:PassRole", "iam:DeleteRole"} <= set(tagged["actions"])
+    assert {"iam:UpdateAssumeRolePolicy", "iam:DeleteRole"} <= set(tagged["actions"])
     assert _conditions(tagged)["aws:ResourceTag/Environment"] == ("StringEquals", [env_name])
+    # AWS evaluates no resource-tag condition for PassRole: under one, it would never be allowed.
+    (pass_role,) = [s for s in statements.values() if "iam:PassRole" in s["actions"] and s["effect"] == "Allow"]
+    assert pass_role["actions"] == ["iam:PassRole"] and "condition" not in pass_role
+    assert "iam:PassRole" in statements["CiRolesAreFixed"]["actions"]
     # No statement allows a role write, a policy version or a user without a condition.
     writes = ("iam:Create", "iam:Put", "iam:Attach", "iam:Update", "iam:PassRole", "iam:Delete")
     for sid, statement in statements.items():
@@ -123,7 +127,15 @@ def test_deploy_role_changes_roles_only_inside_the_boundary(env_name, environmen
             continue
         risky = [a for a in statement["actions"] if a.startswith(writes)]
         assert all(
-            a.startswith(("iam:CreateInstanceProfile", "iam:DeleteInstanceProfile", "iam:CreateServiceLinkedRole"))
+            # PassRole takes no tag condition; the CI roles are denied below.
+            a.startswith(
+                (
+                    "iam:CreateInstanceProfile",
+                    "iam:DeleteInstanceProfile",
+                    "iam:CreateServiceLinkedRole",
+                    "iam:PassRole",
+                )
+            )
             or "OpenIDConnect" in a
             or "PasswordPolicy" in a
             for a in risky
