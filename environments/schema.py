@@ -90,6 +90,12 @@ class StateConfig(StrictModel):
     bucket: BucketName
     lock_table: str = Field(pattern=r"^[A-Za-z0-9_.-]{3,255}$")
     region: AwsRegion
+    kms_key_arn: str | None = Field(
+        default=None,
+        pattern=r"^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$",
+        description="the state key's ARN, the `state_key_arn` output of <env>-bootstrap; Terraform's S3 "
+        "backend takes a key ARN or ID, not an alias. Unset only before the first bootstrap",
+    )
 
 
 class NetworkConfig(StrictModel):

@@ -9,6 +9,7 @@ from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
+from environments.schema import ManagedBy
 from modules.iam import Statement, policy_document
 
 # What a service needs to encrypt and decrypt with a key on a caller's behalf.
@@ -69,11 +70,15 @@ class EncryptionKey(Construct):
 
     @staticmethod
     def via_service_grant(sid: str, *, services: Sequence[str], account_id: str) -> Statement:
-        """Let principals of this account use the key only through the named services.
+        """Let this environment's roles use the key only through the named services.
 
-        This is how AWS-managed keys (aws/rds, aws/s3 ...) are scoped: RDS, S3 or Secrets Manager
-        call KMS with the caller's identity, so the grant is on the caller, narrowed by
-        kms:ViaService to e.g. rds.us-east-2.amazonaws.com.
+        RDS, S3 or Secrets Manager call KMS with the caller's identity (forward access sessions),
+        so the grant is on the caller, narrowed by kms:ViaService to e.g. rds.us-east-2.amazonaws.com.
+        AWS-managed keys stop there, which lets every principal of the account read data through
+        the service. This grant also requires the caller to carry the ManagedBy tag that the
+        provider's default_tags put on every role the stacks create: the roles that need the data.
+        Principals with IAM permissions on the key (administrators) keep access through the
+        account statement; the CI plan role is additionally denied kms:Decrypt outright.
         """
         return Statement(
             sid=sid,
@@ -82,5 +87,6 @@ class EncryptionKey(Construct):
             conditions=[
                 ("StringEquals", "kms:CallerAccount", [account_id]),
                 ("StringEquals", "kms:ViaService", list(services)),
+                ("StringEquals", "aws:PrincipalTag/ManagedBy", [ManagedBy]),
             ],
         )

@@ -20,6 +20,8 @@ class Statement:
     sid: str
     actions: Sequence[str]
     resources: Sequence[str] = ("*",)
+    # Deny statements only: every resource but these (then leave `resources` empty).
+    not_resources: Sequence[str] = ()
     effect: str = "Allow"
     principals: Mapping[str, Sequence[str]] = field(default_factory=dict)
     # (test, variable, values), e.g. ("Bool", "aws:SecureTransport", ["false"])
@@ -30,8 +32,14 @@ class Statement:
             "sid": self.sid,
             "effect": self.effect,
             "actions": list(self.actions),
-            "resources": list(self.resources),
         }
+        if self.not_resources:
+            if self.effect != "Deny" or self.resources:
+                raise ValueError(f"statement {self.sid}: not_resources is for Deny statements without resources")
+            # jsii takes a struct given as a dict by its camelCase names; "not_resources" is dropped.
+            rendered["notResources"] = list(self.not_resources)
+        else:
+            rendered["resources"] = list(self.resources)
         if self.principals:
             rendered["principals"] = [{"type": kind, "identifiers": list(ids)} for kind, ids in self.principals.items()]
         if self.conditions:

@@ -7,11 +7,49 @@ from constructs import Construct
 
 from environments.schema import Environment
 from modules.encryption import EncryptionKey
+from modules.iam import Statement
 from modules.storage import SecureBucket
 
 
+def state_key_statements(bucket_arn: str, key_arn: str) -> list[Statement]:
+    """Bucket-policy denies that keep every state object under the state key.
+
+    Terraform's S3 backend with `encrypt = true` and no `kms_key_id` sends
+    `x-amz-server-side-encryption: AES256`, which overrides the bucket's SSE-KMS default and leaves
+    the state key guarding nothing. These refuse that header and any other key's; a request
+    without encryption headers gets the bucket default, SSE-KMS under the state key.
+    """
+    objects = f"{bucket_arn}/*"
+    return [
+        Statement(
+            sid="DenyStateWithoutKms",
+            effect="Deny",
+            actions=["s3:PutObject"],
+            resources=[objects],
+            principals={"AWS": ["*"]},
+            conditions=[
+                ("Null", "s3:x-amz-server-side-encryption", ["false"]),
+                ("StringNotEquals", "s3:x-amz-server-side-encryption", ["aws:kms"]),
+            ],
+        ),
+        Statement(
+            sid="DenyStateUnderAnotherKey",
+            effect="Deny",
+            actions=["s3:PutObject"],
+            resources=[objects],
+            principals={"AWS": ["*"]},
+            conditions=[
+                ("Null", "s3:x-amz-server-side-encryption-aws-kms-key-id", ["false"]),
+                ("StringNotEquals", "s3:x-amz-server-side-encryption-aws-kms-key-id", [key_arn]),
+            ],
+        ),
+    ]
+
+
 class StateBackend(Construct):
-    def __init__(self, scope: Construct, id_: str, *, env: Environment, protect: bool) -> None:
+    def __init__(
+        self, scope: Construct, id_: str, *, env: Environment, protect: bool, enforce_state_key: bool = True
+    ) -> None:
         super().__init__(scope, id_)
         state = env.state
         self.key = EncryptionKey(
@@ -38,6 +76,11 @@ class StateBackend(Construct):
             account_id=env.account_id,
             kms_key_arn=self.key.arn,
             access_logs=self.log_bucket,
+            # The emulator treats every bucket-policy condition as met, so there these denies
+            # would refuse every state write (the gap behind skip_tls_only_bucket_policies).
+            extra_statements=state_key_statements(f"arn:aws:s3:::{state.bucket}", self.key.arn)
+            if enforce_state_key
+            else (),
             # Old state versions are the undo history of every stack; keep them a quarter.
             noncurrent_version_days=90,
             force_destroy=not protect,

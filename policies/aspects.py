@@ -405,8 +405,11 @@ class LeastPrivilegeIam(StackRule):
                 text = json.dumps(element.config)
                 for name in re.findall(r"\$\{data\.aws_iam_policy_document\.([\w-]+)\.json\}", text):
                     consumers.setdefault(name, set()).add(element.type)
+        boundaries = PermissionsBoundaryRequired.boundary_documents(view)
         for document in view.data_of_type("aws_iam_policy_document"):
             key_policy = consumers.get(document.name) == {"aws_kms_key"}
+            if document.name in boundaries:
+                continue  # a permissions boundary grants nothing: its Allow is a ceiling, its Denies bind
             for statement in blocks(document.get("statement")):
                 yield from self._statement(
                     document,
@@ -505,6 +508,68 @@ class LeastPrivilegeIam(StackRule):
                 )
 
 
+class PermissionsBoundaryRequired(StackRule):
+    """In real environments every IAM role carries the environment's permissions boundary, and
+    attaches only the managed policies the CI deploy role may attach (policies/managed_policies.py).
+
+    The deploy role may create or change a role only with that boundary attached, so a role
+    without it would fail on AWS halfway through an apply; here it fails synth with the fix.
+    """
+
+    rule = "PermissionsBoundaryRequired"
+
+    def __init__(self, *, boundary_arn: str | None, attachable: tuple[str, ...] = ()) -> None:
+        self.boundary_arn = boundary_arn
+        self.attachable = attachable
+
+    @staticmethod
+    def boundary_documents(view: StackView) -> set[str]:
+        """Policy documents used only as the text of a policy that some role has as its boundary."""
+        boundary_policies = {
+            m
+            for role in view.of_type("aws_iam_role")
+            for m in re.findall(r"^\$\{aws_iam_policy\.([\w-]+)\.arn\}$", str(role.get("permissions_boundary", "")))
+        }
+        documents = set()
+        for policy in view.of_type("aws_iam_policy"):
+            if policy.name in boundary_policies:
+                documents.update(
+                    re.findall(r"\$\{data\.aws_iam_policy_document\.([\w-]+)\.json\}", str(policy.get("policy")))
+                )
+        return documents
+
+    def _is_boundary(self, view: StackView, value: Any) -> bool:
+        if value == self.boundary_arn:
+            return True
+        match = re.fullmatch(r"\$\{aws_iam_policy\.([\w-]+)\.arn\}", str(value or ""))
+        if not match:
+            return False
+        names = [p.get("name") for p in view.of_type("aws_iam_policy") if p.name == match.group(1)]
+        return bool(names) and str(self.boundary_arn).endswith(f":policy/{names[0]}")
+
+    def check(self, view: StackView) -> Iterator[Finding]:
+        if self.boundary_arn is None:
+            return
+        for role in view.of_type("aws_iam_role"):
+            if not self._is_boundary(view, role.get("permissions_boundary")):
+                yield Finding(
+                    role.construct,
+                    f"{role.address} has permissions_boundary {role.get('permissions_boundary')!r}, not "
+                    f"{self.boundary_arn}. Fix: create roles inside an EnvironmentStack (its aspect attaches "
+                    "the boundary) and do not set another one; the CI deploy role may not create it otherwise.",
+                )
+        for attachment in view.of_type("aws_iam_role_policy_attachment"):
+            policy_arn = attachment.get("policy_arn")
+            if is_reference(policy_arn) or policy_arn in self.attachable:
+                continue
+            yield Finding(
+                attachment.construct,
+                f"{attachment.address} attaches {policy_arn}, which the CI deploy role may not attach. Fix: "
+                "grant what the role needs with modules.iam.policy_document, or add the policy with its reason "
+                "to policies/managed_policies.py (the deploy role's iam:PolicyARN allow-list).",
+            )
+
+
 # ---------------------------------------------------------------------------------------------
 # Warnings
 # ---------------------------------------------------------------------------------------------
@@ -530,8 +595,12 @@ class RequiredTags(StackRule):
                 )
 
 
-def guardrails(*, production: bool) -> list[StackRule]:
+def guardrails(
+    *, production: bool, boundary_arn: str | None = None, attachable: tuple[str, ...] = ()
+) -> list[StackRule]:
+    """`boundary_arn`: the permissions boundary every role must carry (None: not required)."""
     return [
+        PermissionsBoundaryRequired(boundary_arn=boundary_arn, attachable=attachable),
         EncryptedStorage(),
         NoAdminPortsFromInternet(),
         LeastPrivilegeIam(),
@@ -558,6 +627,10 @@ class Guardrails:
                 rule.report(view)
 
 
-def apply_guardrails(scope: IConstruct, *, production: bool) -> None:
+def apply_guardrails(
+    scope: IConstruct, *, production: bool, boundary_arn: str | None = None, attachable: tuple[str, ...] = ()
+) -> None:
     """Add every guardrail to `scope` (a stack, or the App for all its stacks)."""
-    Aspects.of(scope).add(Guardrails(guardrails(production=production)))
+    Aspects.of(scope).add(
+        Guardrails(guardrails(production=production, boundary_arn=boundary_arn, attachable=attachable))
+    )

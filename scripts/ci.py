@@ -5,7 +5,8 @@ $GITHUB_OUTPUT (see .github/workflows/):
     python -m scripts.ci config ENV        account_id=..., region=..., deploy_role_arn=..., plan_role_arn=...
 
 The matrix comes from the synthesized manifest (run synth first) and leaves out environments on
-the embedded AWS, which CI tests through `make test` instead.
+the embedded AWS, which CI tests through `make test` instead, and production, which no pull
+request may plan.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ def matrix() -> dict:
     include = [
         {"env": s.env, "stack": s.name}
         for env_name in sorted(envs)
-        if not envs[env_name].local_aws
+        # Production is planned only from main, by the reviewer-gated deploy job: its plan role
+        # does not trust pull requests (modules/ci_access.py), so the PR matrix leaves it out.
+        if not envs[env_name].local_aws and not envs[env_name].is_production
         for s in manifest.deploy_order(stacks, env_name)
     ]
     return {"include": include}

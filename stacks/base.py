@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cdktf import S3Backend, TerraformResource, TerraformStack
+import jsii
+from cdktf import Annotations, Aspects, IAspect, S3Backend, TerraformResource, TerraformStack
+from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderEndpoints
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from environments.schema import Environment
 from modules.storage import TLS_ONLY_BUCKETS_CONTEXT
 from policies.aspects import apply_guardrails
+from policies.managed_policies import ATTACHABLE_MANAGED_POLICIES, boundary_arn
 from scripts import local_aws
 
 # The bindings (cdktf-cdktf-provider-aws 19.65.1) write an exact "5.99.1"; any 5.x from 5.99 on
@@ -60,6 +63,26 @@ LOCAL_AWS_SERVICES = (
 )
 
 
+@jsii.implements(IAspect)
+class PermissionsBoundary:
+    """Gives every IAM role of a stack that has none the environment's permissions boundary.
+
+    It acts once, on the stack node, before the guardrails (added after it) look at the stack, so
+    modules create roles as usual and the PermissionsBoundaryRequired guardrail only ever sees a
+    role without the boundary if someone set a different one.
+    """
+
+    def __init__(self, arn: str) -> None:
+        self.arn = arn
+
+    def visit(self, node: IConstruct) -> None:
+        if not isinstance(node, TerraformStack):
+            return
+        for child in node.node.find_all():
+            if isinstance(child, IamRole) and child.permissions_boundary_input is None:
+                child.permissions_boundary = self.arn
+
+
 def stack_name(env: Environment, component: str, region: str | None = None) -> str:
     """dev-bootstrap, dev-refactor-network-us-east-2: env, component, and region when regional."""
     return "-".join(part for part in (env.name, component, region) if part)
@@ -86,12 +109,26 @@ class EnvironmentStack(TerraformStack):
         self.provider = self.aws_provider(self.region)
         self._s3_backend()
         self.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_CONSTRAINT)
+        # Every role carries the environment's permissions boundary (made by <env>-bootstrap): the
+        # CI deploy role may create or change a role only with it. Added before the guardrails,
+        # which refuse a role without it in real environments.
+        self.boundary_arn = boundary_arn(env.name, env.account_id)
+        Aspects.of(self).add(PermissionsBoundary(self.boundary_arn))
         # Synth-time guardrails (policies/): an ERROR finding stops synth with the path and the fix.
-        apply_guardrails(self, production=env.is_production)
+        apply_guardrails(
+            self,
+            production=env.is_production,
+            boundary_arn=None if env.local_aws else self.boundary_arn,
+            attachable=ATTACHABLE_MANAGED_POLICIES + self.extra_attachable_policies(),
+        )
 
     @property
     def name(self) -> str:
         return self.node.id
+
+    def extra_attachable_policies(self) -> tuple[str, ...]:
+        """Managed policies only this stack may attach (the bootstrap's CI roles)."""
+        return ()
 
     @property
     def state_key(self) -> str:
@@ -138,9 +175,23 @@ class EnvironmentStack(TerraformStack):
             "bucket": self.env.state.bucket,
             "key": self.state_key,
             "region": self.env.state.region,
-            "encrypt": True,
             "dynamodb_table": self.env.state.lock_table,
         }
+        if self.env.state.kms_key_arn:
+            # SSE-KMS under the state key; cdktf copies backend settings into every
+            # terraform_remote_state that reads this stack, so those carry it too.
+            settings.update(encrypt=True, kms_key_id=self.env.state.kms_key_arn)
+        else:
+            # Before the first bootstrap the key's ARN is unknown (the backend takes no alias).
+            # encrypt=true without kms_key_id would send AES256, which the state bucket's policy
+            # refuses; without it S3 applies the bucket default: SSE-KMS under the state key.
+            settings["encrypt"] = False
+            if not self.env.local_aws:
+                Annotations.of(self).add_warning(
+                    f"environments/{self.env.name}.yaml: state.kms_key_arn is unset, so this stack's backend "
+                    "relies on the state bucket's default encryption. Fix: after the first bootstrap, set it to "
+                    f"the state_key_arn output of {self.env.name}-bootstrap."
+                )
         if self.env.local_aws:
             endpoint = local_aws.endpoint_url()
             settings.update(

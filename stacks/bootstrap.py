@@ -10,7 +10,7 @@ from cdktf import TerraformOutput
 from constructs import Construct
 
 from environments.schema import Environment
-from modules.ci_access import GithubDeployAccess
+from modules.ci_access import CI_ROLE_MANAGED_POLICIES, GithubDeployAccess
 from modules.state_backend import StateBackend
 from stacks.base import EnvironmentStack
 
@@ -24,6 +24,7 @@ class BootstrapStack(EnvironmentStack):
             env=env,
             # Real environments keep their state whatever happens; only the emulator is disposable.
             protect=not env.local_aws,
+            enforce_state_key=env.tls_only_bucket_policies,
         )
         # GitHub Actions reaches this account only through OIDC roles (no keys): see modules/ci_access.py.
         self.ci_access = GithubDeployAccess(
@@ -32,6 +33,7 @@ class BootstrapStack(EnvironmentStack):
             ci=env.ci,
             environment=env.name,
             account_id=env.account_id,
+            production=env.is_production,
             state_bucket_arn=self.state_backend.bucket.arn,
             lock_table_arn=self.state_backend.lock_table.arn,
             state_key_arn=self.state_backend.key.arn,
@@ -41,3 +43,9 @@ class BootstrapStack(EnvironmentStack):
         TerraformOutput(self, "state_bucket", value=self.state_backend.bucket.name)
         TerraformOutput(self, "lock_table", value=self.state_backend.lock_table.name)
         TerraformOutput(self, "state_key_arn", value=self.state_backend.key.arn)
+        TerraformOutput(self, "permissions_boundary_arn", value=self.ci_access.boundary.arn)
+
+    def extra_attachable_policies(self) -> tuple[str, ...]:
+        # PowerUserAccess and ReadOnlyAccess, on the CI roles only: an administrator applies this
+        # stack, and the deploy role may attach neither.
+        return CI_ROLE_MANAGED_POLICIES

@@ -184,8 +184,68 @@ def test_baseline_and_ci_access_are_live(deployed, aws):
     trust = iam.get_role(RoleName=ENV.ci.deploy_role.name)["Role"]["AssumeRolePolicyDocument"]
     (statement,) = trust["Statement"]
     assert statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == (
-        f"repo:{ENV.ci.github_repository}:environment:local"
+        f"repo:{ENV.ci.github_repository}:environment:local:ref:refs/heads/main"
     )
+
+
+def test_every_live_role_carries_the_permissions_boundary(deployed, aws):
+    """The boundary made by bootstrap is on the CI roles and on every role a stack created."""
+    iam = aws("iam")
+    boundary = f"arn:aws:iam::{ENV.account_id}:policy/local-workload-boundary"
+    assert iam.get_policy(PolicyArn=boundary)["Policy"]["PolicyName"] == "local-workload-boundary"
+    ours = [
+        r
+        for page in iam.get_paginator("list_roles").paginate()
+        for r in page["Roles"]
+        if not r["Path"].startswith("/aws-service-role/")
+    ]
+    assert len(ours) >= 8
+    for role in ours:
+        live = iam.get_role(RoleName=role["RoleName"])["Role"]
+        assert live.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn") == boundary, role["RoleName"]
+
+
+def test_state_objects_are_sse_kms_under_the_state_key(deployed, aws):
+    """Issue 11 item 6: every state object is SSE-KMS with the state key, not SSE-S3."""
+    key_arn = aws("kms").describe_key(KeyId="alias/local-terraform-state")["KeyMetadata"]["Arn"]
+    s3 = aws("s3")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=ENV.state.bucket)["Contents"] if o["Key"].endswith(".tfstate")]
+    assert len(keys) >= 8
+    for key in keys:
+        head = s3.head_object(Bucket=ENV.state.bucket, Key=key)
+        assert head["ServerSideEncryption"] == "aws:kms", key
+        assert head["SSEKMSKeyId"].split("/")[-1] == key_arn.split("/")[-1], key
+
+
+def test_github_token_set_as_documented_never_reaches_state_or_plan(deployed, outdir, aws, endpoint):
+    """Issue 11 item 4: the operator sets the token with the stack's own command; a refresh and a
+    plan of every stack that touches it leave the value in neither state nor plan JSON."""
+    data = _terraform(outdir, "local-refactor-data")
+    command = data.run("output", "-raw", "github_token_set_command").stdout.strip()
+    assert command.startswith("read -rs VALUE && aws ssm put-parameter")
+    token = "ghp_integration" + os.urandom(12).hex()
+    subprocess.run(
+        ["bash", "-c", command],
+        input=token + "\n",
+        text=True,
+        check=True,
+        env={**os.environ, **local_aws.credentials_env(), "AWS_ENDPOINT_URL": endpoint},
+    )
+    name = "/local/code-refactor/github-token"
+    try:
+        stored = aws("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]
+        assert stored["Value"] == token and stored["Type"] == "SecureString"
+        for stack in ("local-refactor-data", "local-refactor-app"):
+            tf = _terraform(outdir, stack)
+            tf.run("apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color")
+            plan_file = outdir / f"{stack}.token-check.tfplan"
+            tf.run("plan", "-input=false", "-no-color", f"-out={plan_file}")
+            plan_json = tf.run("show", "-json", str(plan_file)).stdout
+            state = tf.run("state", "pull").stdout
+            assert token not in state, stack
+            assert token not in plan_json, stack
+    finally:
+        aws("ssm").delete_parameter(Name=name)
 
 
 def test_destroy_leaves_nothing_behind(deployed, ops, aws, outdir):

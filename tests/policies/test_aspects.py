@@ -355,3 +355,67 @@ def test_every_real_stack_synthesizes_with_no_guardrail_finding(manifest):
     findings = {name: stack.get("annotations", []) for name, stack in manifest.items()}
     assert {name: a for name, a in findings.items() if a} == {}
     assert len(manifest) >= 8
+
+
+# --- PermissionsBoundaryRequired ---------------------------------------------------------------
+
+BOUNDARY = "arn:aws:iam::111111111111:policy/dev-workload-boundary"
+
+
+def test_role_without_the_boundary_fails_synth_in_real_environments(tmp_path):
+    from cdktf_cdktf_provider_aws.iam_role import IamRole
+    from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+
+    app, stack = _stack(tmp_path)
+    IamRole(stack, "bare", name="bare", assume_role_policy="{}")
+    IamRole(stack, "other", name="other", assume_role_policy="{}", permissions_boundary="arn:aws:iam::1:policy/x")
+    IamRole(stack, "ok", name="ok", assume_role_policy="{}", permissions_boundary=BOUNDARY)
+    IamRolePolicyAttachment(stack, "power", role="ok", policy_arn="arn:aws:iam::aws:policy/PowerUserAccess")
+    rule = aspects.PermissionsBoundaryRequired(
+        boundary_arn=BOUNDARY, attachable=("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",)
+    )
+    error = _synth_error(app, stack, rule)
+    assert (
+        f"[guarded/bare] [PermissionsBoundaryRequired] aws_iam_role.bare has permissions_boundary None, not {BOUNDARY}"
+        in error
+    )
+    assert "aws_iam_role.other has permissions_boundary 'arn:aws:iam::1:policy/x'" in error
+    assert "aws_iam_role.ok " not in error
+    assert "aws_iam_role_policy_attachment.power attaches arn:aws:iam::aws:policy/PowerUserAccess" in error
+    assert "policies/managed_policies.py" in error
+
+
+def test_environment_stacks_give_every_role_the_boundary_before_the_guardrail_looks(tmp_path):
+    """The base stack's aspect attaches the boundary, so a module's plain IamRole passes synth."""
+    from cdktf import App
+    from cdktf_cdktf_provider_aws.iam_role import IamRole
+
+    from environments.loader import load_environments
+    from stacks.base import EnvironmentStack
+
+    (env,) = load_environments(["dev"])
+    app = App(outdir=str(tmp_path))
+    stack = EnvironmentStack(app, env=env, component="probe")
+    IamRole(stack, "plain", name="plain", assume_role_policy="{}")
+    app.synth()
+    synthesized = json.loads((Path(app.outdir) / "stacks" / "dev-probe-us-east-2" / "cdk.tf.json").read_text())
+    (role,) = synthesized["resource"]["aws_iam_role"].values()
+    assert role["permissions_boundary"] == BOUNDARY
+
+
+def test_boundary_document_is_a_ceiling_not_a_grant(tmp_path):
+    """A boundary's Allow of "*" caps the role; LeastPrivilegeIam still judges every other policy."""
+    from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
+    from cdktf_cdktf_provider_aws.iam_role import IamRole
+
+    from modules.iam import Statement, policy_document
+
+    app, stack = _stack(tmp_path)
+    ceiling = policy_document(stack, "ceiling", [Statement(sid="Ceiling", actions=["*"])])
+    boundary = IamPolicy(stack, "boundary", name="dev-workload-boundary", policy=ceiling.json)
+    IamRole(stack, "r", name="r", assume_role_policy="{}", permissions_boundary=boundary.arn)
+    grant = policy_document(stack, "grant", [Statement(sid="Grant", actions=["*"])])
+    IamPolicy(stack, "not-a-boundary", name="grant", policy=grant.json)
+    error = _synth_error(app, stack, aspects.LeastPrivilegeIam())
+    assert "statement 'Grant' allows every action" in error
+    assert "Ceiling" not in error

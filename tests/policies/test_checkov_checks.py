@@ -22,6 +22,19 @@ STRONG_PASSWORDS = {
 }
 
 
+CEILING = {"sid": "PermissionsBoundaryCeiling", "effect": "Allow", "actions": ["*"], "resources": ["*"]}
+NO_USERS = {"sid": "NoUsers", "effect": "Deny", "actions": ["iam:CreateUser"], "resources": ["*"]}
+# checkov's IAM checks that .checkov.yaml skips and policies/checkov/iam_boundary_aware.py re-runs.
+SYNTH_IAM_CHECKS = ["CKV_GUARD_1001", "CKV_GUARD_1049", "CKV_GUARD_1109", "CKV_GUARD_1110", "CKV_GUARD_1111"]
+PLAN_IAM_CHECKS = ["CKV_GUARD_1062", "CKV_GUARD_1063", "CKV_GUARD_1286", "CKV_GUARD_1290", "CKV_GUARD_1355"]
+
+
+def _iam_policy(sid: str) -> str:
+    return json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Sid": sid, "Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    )
+
+
 def _tls_deny(service: str, resources: list[str]) -> dict:
     return {
         "sid": "DenyInsecureTransport",
@@ -62,6 +75,9 @@ SYNTH = {
             "bad_topic_doc": {"statement": [_allow("sns", "sns:Publish", ["${aws_sns_topic.t.arn}"])]},
             # An identity policy (no principals) is no resource policy: not judged by the TLS checks.
             "identity_doc": {"statement": [{"actions": ["s3:GetObject"], "resources": ["${aws_s3_bucket.b.arn}/*"]}]},
+            # The permissions boundary's ceiling, and a grant of the same: only the grant fails.
+            "boundary_doc": {"statement": [CEILING, NO_USERS]},
+            "star_grant_doc": {"statement": [{**CEILING, "sid": "Grant"}]},
         }
     },
     "resource": {
@@ -111,6 +127,10 @@ def _policy(service: str, arn: str, *, tls_deny: bool) -> str:
 
 
 PLAN_RESOURCES = [
+    _plan_resource(
+        "aws_iam_policy", "boundary", {"name": "dev-workload-boundary", "policy": _iam_policy(CEILING["sid"])}
+    ),
+    _plan_resource("aws_iam_policy", "star_grant", {"name": "grant", "policy": _iam_policy("Grant")}),
     _plan_resource("aws_sqs_queue", "tagged", {"name": "q", "tags": None, "tags_all": TAGS}),
     _plan_resource("aws_sqs_queue", "untagged", {"name": "q2", "tags": None, "tags_all": {"Environment": "dev"}}),
     _plan_resource(
@@ -225,8 +245,23 @@ def test_custom_checks_on_synthesized_json(synth_outcomes, check_id, resource, e
     assert matches == {expected}
 
 
+@pytest.mark.parametrize("check_id", SYNTH_IAM_CHECKS)
+def test_iam_checks_judge_every_policy_document_but_the_boundary(synth_outcomes, check_id):
+    """.checkov.yaml skips checkov's IAM checks only so that these can run them without the boundary."""
+    states = {res.rsplit(".", 1)[-1]: state for (cid, res), state in synth_outcomes.items() if cid == check_id}
+    assert states.get("star_grant_doc") == "failed"
+    assert "boundary_doc" not in states
+
+
+@pytest.mark.parametrize("check_id", PLAN_IAM_CHECKS)
+def test_iam_checks_judge_every_rendered_policy_but_the_boundary(plan_outcomes, check_id):
+    assert plan_outcomes.get((check_id, "aws_iam_policy.star_grant")) == "failed"
+    assert (check_id, "aws_iam_policy.boundary") not in plan_outcomes
+
+
 def test_identity_policies_and_synth_tags_are_not_judged(synth_outcomes):
-    assert not [key for key in synth_outcomes if key[1].endswith("identity_doc")]
+    tls_checks = ("CKV_GUARD_2", "CKV_GUARD_3")
+    assert not [key for key in synth_outcomes if key[1].endswith("identity_doc") and key[0] in tls_checks]
     assert not [key for key in synth_outcomes if key[0] == "CKV_GUARD_1"]
 
 

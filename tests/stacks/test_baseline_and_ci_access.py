@@ -106,10 +106,16 @@ def test_github_oidc_roles_trust_only_this_repository(env_name, environments, st
         conditions = {c["variable"]: (c["test"], c["values"]) for c in statement["condition"]}
         assert conditions["token.actions.githubusercontent.com:aud"] == ("StringEquals", ["sts.amazonaws.com"])
         subs[role["name"]] = conditions["token.actions.githubusercontent.com:sub"]
-    assert subs[env.ci.deploy_role.name] == ("StringEquals", [f"repo:{repo}:environment:{env_name}"])
-    assert subs[env.ci.plan_role.name] == (
+    # Subject template repo, context, ref (docs/security.md): the branch is part of every subject.
+    assert subs[env.ci.deploy_role.name] == (
         "StringEquals",
-        [f"repo:{repo}:pull_request", f"repo:{repo}:ref:refs/heads/main"],
+        [f"repo:{repo}:environment:{env_name}:ref:refs/heads/main"],
     )
+    main = f"repo:{repo}:ref:refs/heads/main:ref:refs/heads/main"
+    if env.is_production:
+        # Production is planned only from main: no pull request gets near its data.
+        assert subs[env.ci.plan_role.name] == ("StringEquals", [main])
+    else:
+        assert subs[env.ci.plan_role.name] == ("StringLike", [main, f"repo:{repo}:pull_request:ref:refs/pull/*/merge"])
     # No long-lived keys anywhere.
     assert "aws_iam_access_key" not in json.dumps(stack)

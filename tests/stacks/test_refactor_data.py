@@ -195,14 +195,16 @@ def test_backup_plan_copies_the_cluster_into_the_dr_vault(env_name, stack_json, 
 
 
 @pytest.mark.parametrize("env_name", ENVS)
-def test_github_token_is_a_placeholder_terraform_never_overwrites(env_name, stack_json):
+def test_github_token_is_set_by_the_operator_and_never_read_by_terraform(env_name, stack_json, environments):
     stack = _stack(stack_json, env_name)
-    (param,) = resources(stack, SsmParameter.TF_RESOURCE_TYPE)
-    assert param["name"] == f"/{env_name}/code-refactor/github-token"
-    assert param["type"] == "SecureString"
-    assert param["key_id"] == _ref("aws_kms_key", _key_id(stack, "secrets"))
-    assert param["lifecycle"]["ignore_changes"] == ["value"]
-    assert param["value"].startswith("unset:")
+    assert resources(stack, SsmParameter.TF_RESOURCE_TYPE) == []
+    name = f"/{env_name}/code-refactor/github-token"
+    region = environments[env_name].primary_region
+    assert stack["output"]["github_token_parameter_arn"]["value"] == (
+        f"arn:aws:ssm:{region}:{environments[env_name].account_id}:parameter{name}"
+    )
+    command = stack["output"]["github_token_set_command"]["value"]
+    assert f"--name {name} --type SecureString --key-id {_ref('aws_kms_key', _key_id(stack, 'secrets'))}" in command
 
 
 @pytest.mark.parametrize("env_name", ENVS)

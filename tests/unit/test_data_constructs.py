@@ -105,7 +105,9 @@ def test_document_store_replication_needs_a_dr_region():
         )
 
 
-def test_out_of_band_parameter_ignores_value_and_gives_a_set_command():
+def test_out_of_band_parameter_is_never_a_resource_terraform_reads():
+    """The provider decrypts a managed SecureString on every refresh, so the value (ignore_changes)
+    or at least the plan role's read of it (value_wo) would reach state or CI: it stays unmanaged."""
     holder = {}
 
     def build(scope):
@@ -114,10 +116,12 @@ def test_out_of_band_parameter_ignores_value_and_gives_a_set_command():
         )
 
     out = _synth(build)
-    (param,) = out["resource"]["aws_ssm_parameter"].values()
-    assert param["lifecycle"] == {"ignore_changes": ["value"]}
+    assert "aws_ssm_parameter" not in out.get("resource", {})
+    assert "aws_ssm_parameter" not in out.get("data", {})
     command = holder["p"].set_command("us-east-2")
     assert "--name /dev/code-refactor/github-token" in command and "read -rs" in command
+    assert f"--type SecureString --key-id {KEY}" in command
+    assert holder["p"].arn.endswith(":parameter/dev/code-refactor/github-token")
 
 
 def test_out_of_band_parameter_needs_a_path():
