@@ -96,7 +96,7 @@ def test_longest_chain_is_the_heaviest_path():
 @pytest.mark.parametrize("value", ["0", "-1", "many"])
 def test_bad_jobs_value_is_refused_plainly(monkeypatch, value):
     monkeypatch.setenv("JOBS", value)
-    with pytest.raises(SystemExit, match="JOBS=.*whole number"):
+    with pytest.raises(SystemExit, match=r"JOBS=.*whole number"):
         graph.jobs()
     monkeypatch.delenv("JOBS")
     assert graph.jobs() == graph.DEFAULT_JOBS
