@@ -81,6 +81,23 @@ def find_provider_mirror() -> Path | None:
     return None
 
 
+# Tools the project installs itself (Makefile), by name: where they live and the target that makes them.
+PROJECT_TOOLS = {
+    "checkov": (REPO_ROOT / ".build" / "checkov" / "bin" / "checkov", "make setup"),
+    "actionlint": (REPO_ROOT / ".build" / "actionlint" / "bin" / "actionlint", "make actionlint"),
+    "shellcheck": (REPO_ROOT / ".build" / "actionlint" / "bin" / "shellcheck", "make actionlint"),
+}
+
+
+def project_tool(name: str) -> str:
+    """The path of a tool the project installs. Missing means set-up did not run: an error that
+    says how to fix it, never a reason to skip (a skipped check is a check nobody runs)."""
+    path, target = PROJECT_TOOLS[name]
+    if not os.access(path, os.X_OK):
+        raise ToolchainError(f"{name} is not installed at {path}: run `{target}` (the project installs it)")
+    return str(path)
+
+
 @functools.cache  # one `terraform version` per process, not one per stack
 def terraform_binary() -> str:
     binary = shutil.which("terraform")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import subprocess
 
 import pytest
@@ -17,6 +16,7 @@ from modules.compute_fleet import (
     EMULATOR_TARGET_TRACKING_DRIFT,
     SPOT_ALLOCATION_STRATEGY,
 )
+from scripts.toolchain import project_tool
 from stacks.tablesleuth import AL2023_PARAMETER, BACKUP_SCHEDULE, BACKUP_TAG, secret_name
 from tests.conftest import resources
 
@@ -235,11 +235,12 @@ def test_user_data_renders_and_passes_bash_n(env_name, environments, stack_json,
         assert len(script.encode()) < 16 * 1024  # EC2's user-data limit
 
 
-@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
 def test_user_data_passes_shellcheck(environments, stack_json, tmp_path):
     path = tmp_path / "user-data.sh"
     path.write_text(_user_data(_host(stack_json, environments["dev"])))
-    result = subprocess.run(["shellcheck", "-S", "warning", str(path)], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [project_tool("shellcheck"), "-S", "warning", str(path)], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout
 
 

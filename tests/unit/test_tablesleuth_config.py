@@ -4,7 +4,6 @@ instance types are derived, and that the scripts render and parse."""
 from __future__ import annotations
 
 import copy
-import shutil
 import subprocess
 
 import pytest
@@ -14,6 +13,7 @@ from pydantic import ValidationError
 from environments.loader import ENVIRONMENTS_DIR
 from environments.schema import Environment, TableSleuthScheduleConfig
 from modules.user_data import USERDATA_DIR, placeholders, render, render_scripts
+from scripts.toolchain import project_tool
 
 SCRIPTS = sorted((USERDATA_DIR / "tablesleuth").glob("*.sh"))
 
@@ -133,10 +133,11 @@ def test_each_script_parses_with_bash_n(script):
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
 def test_each_script_passes_shellcheck(script):
-    result = subprocess.run(["shellcheck", "-S", "warning", str(script)], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [project_tool("shellcheck"), "-S", "warning", str(script)], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout
 
 
