@@ -29,6 +29,10 @@ LINT_WORKFLOWS := $(ACTIONLINT) -no-color -shellcheck=.build/actionlint/bin/shel
 
 ENV ?=
 STACK ?=
+# pytest workers for `make test`: the integration deploy (one worker, mostly waiting on Terraform
+# and moto) beside two for the CPU-bound layers, one per core. JOBS (stacks at once) goes to
+# scripts/ops.py through the environment; see scripts/graph.py for its default.
+TEST_WORKERS ?= 3
 DEPLOY_ENV := $(or $(ENV),local)
 
 .PHONY: help setup synth validate scan plan deploy drift destroy test test-fast lint bench \
@@ -102,7 +106,7 @@ ci-config: $(STAMPS)/python-env ## account, region and OIDC role ARNs of ENV=x, 
 actionlint: $(ACTIONLINT) ## lint .github/workflows
 	$(LINT_WORKFLOWS)
 
-deploy: setup ## bootstrap state, synth, checkov gate, deploy every stack in order (ENV=local)
+deploy: setup ## bootstrap state, synth, checkov gate, deploy stacks along their graph (ENV=local, JOBS=4)
 	$(RUN) -m scripts.ops deploy $(DEPLOY_ENV)
 
 drift: setup ## exit 0 when nothing would change, 2 when something would (ENV=x)
@@ -116,10 +120,10 @@ destroy: setup ## destroy an environment's stacks in reverse order (ENV=x)
 test: setup $(ACTIONLINT) ## lint (ruff, actionlint), then the whole suite: unit, stacks, terraform, integration, bad input
 	$(PIPENV) run ruff check .
 	$(LINT_WORKFLOWS)
-	$(PIPENV) run pytest
+	$(PIPENV) run pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test-fast: setup ## everything but the deploy-to-moto integration tests
-	$(PIPENV) run pytest -m "not integration"
+	$(PIPENV) run pytest -n $(TEST_WORKERS) --dist loadgroup -m "not integration"
 
 lint: setup $(ACTIONLINT) ## ruff and actionlint
 	$(PIPENV) run ruff check .

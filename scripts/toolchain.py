@@ -23,7 +23,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # Tests point these at temporary directories so they never touch a developer's own state.
 BUILD_DIR = Path(os.environ.get("CDKTF_BUILD_DIR", REPO_ROOT / ".build"))
 CLI_CONFIG = BUILD_DIR / "terraform.tfrc"
-PLUGIN_CACHE = BUILD_DIR / "terraform-plugin-cache"
+# One provider cache per checkout, shared by every run and test process (tests move BUILD_DIR to a
+# temporary directory, which used to give each test process a cold cache of its own).
+PLUGIN_CACHE = Path(os.environ.get("TF_PLUGIN_CACHE_DIR") or REPO_ROOT / ".build" / "terraform-plugin-cache")
 MIN_TERRAFORM = (1, 10)
 PROVIDER = "hashicorp/aws"
 
@@ -202,7 +204,16 @@ class Terraform:
 
     def init(self, *extra: str) -> Result:
         try:
-            return self.run("init", "-input=false", "-no-color", *extra)
+            if next(PLUGIN_CACHE.glob(f"*/{PROVIDER}/*/{_platform()}"), None) is not None:
+                return self.run("init", "-input=false", "-no-color", *extra)
+            # A cold cache: Terraform's cache is not safe for two inits filling it at once
+            # (they race on its directories), so the first fills it while others wait.
+            import fcntl
+
+            PLUGIN_CACHE.mkdir(parents=True, exist_ok=True)
+            with (PLUGIN_CACHE.parent / "terraform-plugin-cache.lock").open("w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                return self.run("init", "-input=false", "-no-color", *extra)
         except TerraformError as exc:
             if "Failed to query available provider packages" in exc.output or "could not connect" in exc.output:
                 raise ToolchainError(
