@@ -129,7 +129,7 @@ lint: setup $(ACTIONLINT) ## ruff and actionlint
 	$(PIPENV) run ruff check .
 	$(LINT_WORKFLOWS)
 
-bench: setup ## synth and terraform timings, as JSON
+bench: setup ## synth vs import floor, local deploy/drift/destroy, test suite: JSON + table (.build/bench.json)
 	$(RUN) -m scripts.bench
 
 local-aws-start: $(STAMPS)/python-env ## start the embedded AWS (moto) on 127.0.0.1

@@ -20,6 +20,7 @@ def test_lazy_bindings_synthesize_byte_identical_json_for_every_stack(synth_dir,
     env = {
         **os.environ,
         "CDKTF_EAGER_BINDINGS": "1",
+        "SYNTH_JOBS": "1",
         "CDKTF_OUTDIR": str(eager_out),
         "LOCAL_AWS_ENDPOINT": SYNTH_LOCAL_ENDPOINT,
     }
@@ -56,3 +57,17 @@ def test_lazy_bindings_load_only_what_is_imported():
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert int(result.stdout.split()[-1]) < 10  # the eager __init__ loads 2,123
+
+
+def test_synth_in_two_processes_writes_the_same_cdktf_out(synth_dir, tmp_path):
+    """main.py's per-environment processes and merged manifest against the one-process synth."""
+    out = tmp_path / "parallel"
+    env = {**os.environ, "SYNTH_JOBS": "2", "CDKTF_OUTDIR": str(out), "LOCAL_AWS_ENDPOINT": SYNTH_LOCAL_ENDPOINT}
+    env.pop("CDKTF_ENV", None)
+    result = subprocess.run(
+        [sys.executable, "main.py"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    single, parallel = _files(synth_dir), _files(out)
+    assert sorted(parallel) == sorted(single)
+    assert [name for name in single if parallel[name] != single[name]] == []
