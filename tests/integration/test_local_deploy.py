@@ -91,8 +91,9 @@ def test_deploy_applies_every_stack_in_order_and_prints_outputs(deployed, aws, o
     # The run's table lists every stack of the environment, each applied.
     stacks = [p.name for p in (outdir / "stacks").iterdir() if p.name.startswith("local-")]
     assert len(stacks) >= 8
+    table = out[out.index("\ndeploy local: ") :]  # the checkov summary above also lists stacks
     for stack in stacks:
-        (row,) = [line for line in out.splitlines() if line.startswith(f"  {stack} ")]
+        (row,) = [line for line in table.splitlines() if line.startswith(f"  {stack} ")]
         assert row.split()[1] == "ok", row
     assert "exit 0: all succeeded" in out
     assert out.index("applied local-bootstrap") < out.index(f"applied {NETWORK_STACK}")
