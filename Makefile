@@ -36,6 +36,10 @@ PYTHON313 ?= $(shell for p in python3.13 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/
 
 ENV ?=
 STACK ?=
+# pytest workers for `make test`: the integration deploy (one worker, mostly waiting on Terraform
+# and moto) beside two for the CPU-bound layers, one per core. JOBS (stacks at once) goes to
+# scripts/ops.py through the environment; see scripts/graph.py for its default.
+TEST_WORKERS ?= 3
 DEPLOY_ENV := $(or $(ENV),local)
 comma := ,
 empty :=
@@ -122,7 +126,7 @@ ci-config: $(STAMPS)/python-env ## account, region and OIDC role ARNs of ENV=x, 
 actionlint: $(ACTIONLINT) ## lint .github/workflows
 	$(LINT_WORKFLOWS)
 
-deploy: setup ## bootstrap state, synth, checkov gate, deploy every stack in order (ENV=local)
+deploy: setup ## bootstrap state, synth, checkov gate, deploy stacks along their graph (ENV=local, JOBS=4)
 	$(RUN) -m scripts.ops deploy $(DEPLOY_ENV)
 
 drift: setup ## exit 0 when nothing would change, 2 when something would (ENV=x)
@@ -136,16 +140,16 @@ destroy: setup ## destroy an environment's stacks in reverse order (ENV=x)
 test: setup $(ACTIONLINT) graphviz $(HOST_WEB) ## lint (ruff, actionlint), then the whole suite: unit, stacks, terraform, integration, bad input
 	$(PIPENV) run ruff check .
 	$(LINT_WORKFLOWS)
-	$(PIPENV) run pytest
+	$(PIPENV) run pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test-fast: setup graphviz $(HOST_WEB) ## everything but the deploy-to-moto integration tests
-	$(PIPENV) run pytest -m "not integration"
+	$(PIPENV) run pytest -n $(TEST_WORKERS) --dist loadgroup -m "not integration"
 
 lint: setup $(ACTIONLINT) ## ruff and actionlint
 	$(PIPENV) run ruff check .
 	$(LINT_WORKFLOWS)
 
-bench: setup ## synth and terraform timings, as JSON
+bench: setup ## synth vs import floor, local deploy/drift/destroy, test suite: JSON + table (.build/bench.json)
 	$(RUN) -m scripts.bench
 
 # Graphviz draws the architecture picture (`make diagram` and its test). It comes from Debian's

@@ -64,10 +64,28 @@ def _alive(pid: int) -> bool:
     return True
 
 
+# A cheap AWS call that every moto server answers from a constant, whatever it holds: proof that
+# the server takes requests. The whole-state dump (/moto-api/data.json) was used before, but it
+# answers 500 once the state holds a half-created resource (after a Ctrl-C mid-apply), which made
+# a healthy server look dead and left discarding everything as the only way out.
+_PROBE_BODY = b"Action=GetCallerIdentity&Version=2011-06-15"
+_PROBE_HEADERS = {
+    "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+    # moto routes by the credential scope's service; it does not check the signature.
+    "Authorization": (
+        "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/sts/aws4_request, "
+        "SignedHeaders=content-type;host, Signature=0"
+    ),
+}
+
+
 def _healthy(endpoint: str) -> bool:
+    request = urllib.request.Request(  # noqa: S310 - loopback, http only
+        f"{endpoint}/", data=_PROBE_BODY, headers=_PROBE_HEADERS, method="POST"
+    )
     try:
-        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=2) as response:  # noqa: S310 - loopback
-            return response.status == 200
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
+            return response.status == 200 and b"GetCallerIdentityResult" in response.read()
     except (urllib.error.URLError, OSError):
         return False
 

@@ -48,12 +48,18 @@ def load(outdir: Path = OUTDIR) -> list[SynthesizedStack]:
     ]
 
 
-def deploy_order(stacks: list[SynthesizedStack], env: str | None = None) -> list[SynthesizedStack]:
-    """Bootstrap first (every other stack keeps its state in the bucket it makes), then by references."""
-    chosen = {s.name: s for s in stacks if env is None or s.env == env}
-    graph = {
+def dependency_graph(stacks: list[SynthesizedStack]) -> dict[str, set[str]]:
+    """Each stack's upstreams among `stacks`: its references, and bootstrap (every other stack
+    keeps its state in the bucket bootstrap makes). Upstreams outside `stacks` count as done."""
+    chosen = {s.name: s for s in stacks}
+    return {
         s.name: {d for d in s.dependencies if d in chosen}
         | ({f"{s.env}-bootstrap"} if not s.is_bootstrap and f"{s.env}-bootstrap" in chosen else set())
         for s in chosen.values()
     }
-    return [chosen[name] for name in TopologicalSorter(graph).static_order()]
+
+
+def deploy_order(stacks: list[SynthesizedStack], env: str | None = None) -> list[SynthesizedStack]:
+    """Bootstrap first, then by references: one order consistent with dependency_graph."""
+    chosen = {s.name: s for s in stacks if env is None or s.env == env}
+    return [chosen[name] for name in TopologicalSorter(dependency_graph(list(chosen.values()))).static_order()]

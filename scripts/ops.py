@@ -7,10 +7,18 @@
     python -m scripts.ops deploy ENV
     python -m scripts.ops drift ENV
     python -m scripts.ops destroy ENV
+    python -m scripts.ops force-unlock ENV STACK LOCK_ID
 
 Terraform runs in each synthesized stack's directory with its data dir under .build/tfdata, so
 a re-synth never loses an initialised backend. Deploys apply exactly the saved plan that passed
 the checkov gate.
+
+plan, apply-plan, deploy, drift and destroy walk the stacks' dependency graph (graph.py): a stack
+starts as soon as the stacks it depends on are done (destroy: the stacks that depend on it), up to
+JOBS at once. Each stack's lines are prefixed with its name; a failed stack skips only its
+dependents; the run ends with a table of every stack's result and time, and exits non-zero if
+anything failed. Ctrl-C is passed to Terraform once per press, so it stops at a safe point and
+releases its state lock; run the same verb again to carry on.
 """
 
 from __future__ import annotations
@@ -20,18 +28,20 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from environments.loader import ConfigError, load_environments
 from environments.schema import Environment
-from scripts import local_aws, manifest, scan
+from scripts import graph, local_aws, manifest, scan
 from scripts.toolchain import BUILD_DIR, REPO_ROOT, Terraform, TerraformError, ToolchainError
 
 PLAN_ROOT = BUILD_DIR / "plans"
 LOCAL_STATE_ROOT = BUILD_DIR / "bootstrap-state"
 BOOTSTRAP_OVERRIDE = "bootstrap_local_backend_override.tf.json"
-LOCK_TIMEOUT = "-lock-timeout=120s"
+# How long Terraform waits for a lock another run holds before it gives up and says who holds it.
+LOCK_TIMEOUT = f"-lock-timeout={os.environ.get('LOCK_TIMEOUT') or '120s'}"
 
 
 class GateFailed(Exception):
@@ -77,10 +87,9 @@ def validate(env_name: str | None = None) -> int:
             return stack.name, str(exc)
         return stack.name, None
 
-    # The first init fills Terraform's plugin cache; two inits filling it at once race on mkdir.
-    results = [one(stacks[0])] if stacks else []
+    # Terraform.init lets only one init fill a cold plugin cache; the rest run two at a time.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results += list(pool.map(one, stacks[1:]))
+        results = list(pool.map(one, stacks))
     failures = [(name, err) for name, err in results if err]
     for name, err in results:
         print(f"  {'ok  ' if err is None else 'FAIL'} {name}")
@@ -169,21 +178,26 @@ def _use_local_backend(stack: manifest.SynthesizedStack, enabled: bool) -> Path:
 
 
 def _apply_stack(stack: manifest.SynthesizedStack, env: Environment, tf: Terraform) -> None:
+    """CI's contract: plan this stack after its upstreams applied, gate that plan, apply exactly it."""
     plan_file, summary = _plan_stack(stack, env, tf)
-    print("  plan " + _print_summary_line(stack.name, summary))
+    print("plan " + _print_summary_line(stack.name, summary))
     _gate(stack, env, plan_file)
     tf.run("apply", "-input=false", "-no-color", LOCK_TIMEOUT, str(plan_file))
-    print(f"  applied {stack.name}")
+    print(f"applied {stack.name}")
 
 
 def bootstrap(stack: manifest.SynthesizedStack, env: Environment) -> None:
-    """Apply the bootstrap stack, starting on local state if its bucket does not hold it yet."""
+    """Apply the bootstrap stack, starting on local state if its bucket does not hold it yet.
+
+    Interrupted before the migration, its state stays in .build/bootstrap-state and the next run
+    finds no remote state again, so it carries on from that local state.
+    """
     tf = _terraform(stack, env)
     if _state_exists(env, stack):
         tf.init("-reconfigure")
         _apply_stack(stack, env, tf)
         return
-    print(f"  {stack.name}: no remote state yet; applying on local state, then migrating it into the bucket")
+    print("no remote state yet; applying on local state, then migrating it into the bucket")
     state_file = _use_local_backend(stack, True)
     try:
         tf.init("-reconfigure")
@@ -192,7 +206,25 @@ def bootstrap(stack: manifest.SynthesizedStack, env: Environment) -> None:
         _use_local_backend(stack, False)
     tf.init("-migrate-state", "-force-copy")
     state_file.rename(state_file.with_suffix(".tfstate.migrated"))
-    print(f"  {stack.name}: state migrated to s3://{env.state.bucket}/{stack.state_key}")
+    print(f"state migrated to s3://{env.state.bucket}/{stack.state_key}")
+
+
+def _walk(
+    verb: str, env_name: str, stacks: list[manifest.SynthesizedStack], action: Callable, *, reverse: bool = False
+) -> graph.Run:
+    """Run `action(stack)` over the dependency graph and record the timings for `make bench`."""
+    run = graph.run(
+        [s.name for s in stacks],
+        manifest.dependency_graph(stacks),
+        lambda name: action(next(s for s in stacks if s.name == name)),
+        jobs=graph.jobs(),
+        reverse=reverse,
+    )
+    print(run.table(f"{verb} {env_name}"))
+    record = BUILD_DIR / "runs" / f"{verb}-{env_name}.json"
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps(run.as_json(), indent=2) + "\n")
+    return run
 
 
 def deploy(env_name: str) -> int:
@@ -203,27 +235,27 @@ def deploy(env_name: str) -> int:
     if scan.scan_synth(env_name).failed:
         print("checkov gate failed on the synthesized JSON; nothing was deployed", file=sys.stderr)
         return 1
-    stacks = manifest.deploy_order(manifest.load(), env_name)
+    stacks = _selected(env_name)
     outputs: dict[str, dict] = {}
-    try:
-        for stack in stacks:
-            print(f"deploying {stack.name}")
-            if stack.is_bootstrap:
-                bootstrap(stack, env)
-            else:
-                tf = _terraform(stack, env)
-                tf.init("-reconfigure")
-                _apply_stack(stack, env, tf)
-            outputs[stack.name] = json.loads(_terraform(stack, env).run("output", "-json").stdout or "{}")
-    except GateFailed as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print("\nstack outputs:")
-    for name, values in outputs.items():
+
+    def one(stack: manifest.SynthesizedStack) -> str:
+        if stack.is_bootstrap:
+            bootstrap(stack, env)
+        else:
+            tf = _terraform(stack, env)
+            tf.init("-reconfigure")
+            _apply_stack(stack, env, tf)
+        outputs[stack.name] = json.loads(_terraform(stack, env).run("output", "-json").stdout or "{}")
+        return graph.OK
+
+    run = _walk("deploy", env_name, stacks, one)
+    if outputs:
+        print("\nstack outputs:")
+    for name in (s.name for s in stacks if s.name in outputs):
         print(f"  {name}")
-        for key, value in values.items():
+        for key, value in outputs[name].items():
             print(f"    {key} = {json.dumps(value['value']) if not value.get('sensitive') else '(sensitive)'}")
-    return 0
+    return run.exit_code()
 
 
 def _selected(env_name: str) -> list[manifest.SynthesizedStack]:
@@ -241,30 +273,33 @@ def plan(env_name: str) -> int:
     """Saved plans, a readable summary and the checkov gate for every stack of one environment."""
     env = _env(env_name)
     stacks = _selected(env_name)
-    lines, failed = [], []
-    for stack in stacks:
+    lines: dict[str, str] = {}
+
+    def one(stack: manifest.SynthesizedStack) -> str:
         tf = _terraform(stack, env)
+        tf.init("-reconfigure")
         try:
-            tf.init("-reconfigure")
-            _plan_file, summary = _plan_stack(stack, env, tf)
-            lines.append(_print_summary_line(stack.name, summary))
+            plan_file, summary = _plan_stack(stack, env, tf)
         except TerraformError as exc:
-            failed.append(stack.name)
-            lines.append(f"{stack.name}: PLAN FAILED ({exc.log})")
+            lines[stack.name] = f"{stack.name}: PLAN FAILED ({exc.log})"
+            raise
+        lines[stack.name] = _print_summary_line(stack.name, summary)
+        print(lines[stack.name])
+        # One report per stack, so CI can upload each plan's SARIF.
+        _gate(stack, env, plan_file)
+        return graph.OK
+
+    run = _walk("plan", env_name, stacks, one)
     summary_file = PLAN_ROOT / env_name / "summary.md"
     summary_file.parent.mkdir(parents=True, exist_ok=True)
-    summary_file.write_text(f"# Plan summary: {env_name}\n\n" + "\n".join(f"- {line}" for line in lines) + "\n")
-    print("\n".join(lines))
+    ordered = [lines[s.name] for s in stacks if s.name in lines]
+    summary_file.write_text(f"# Plan summary: {env_name}\n\n" + "\n".join(f"- {line}" for line in ordered) + "\n")
     print(f"summary: {summary_file}")
-    planned = [PLAN_ROOT / env_name / f"{s.name}.json" for s in stacks if s.name not in failed]
-    gate_failed = False
-    for plan_json in planned:  # one report per stack, so CI can upload each plan's SARIF
-        gate_failed |= bool(scan.scan_plans(env_name, files=[plan_json], report_name=f"plan-{plan_json.stem}").failed)
-    return 1 if failed or gate_failed else 0
+    return run.exit_code()
 
 
 def apply_plan(env_name: str) -> int:
-    """Apply exactly the saved plans of a reviewed `plan` run, in deploy order (CI's deploy job).
+    """Apply exactly the saved plans of a reviewed `plan` run, along the graph (CI's deploy job).
 
     Each plan passes the checkov gate again first. Terraform refuses a plan whose state changed
     since it was made, so nothing is applied that was not reviewed. The bootstrap stack must
@@ -277,66 +312,75 @@ def apply_plan(env_name: str) -> int:
             f"error: no saved plans under {PLAN_ROOT / env_name}; run `make plan ENV={env_name}` first", file=sys.stderr
         )
         return 1
-    for stack in stacks:
+
+    def one(stack: manifest.SynthesizedStack) -> str:
         plan_file = PLAN_ROOT / env_name / f"{stack.name}.tfplan"
         tf = _terraform(stack, env)
         tf.init("-reconfigure")
-        try:
-            _gate(stack, env, plan_file)
-        except GateFailed as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+        _gate(stack, env, plan_file)
         tf.run("apply", "-input=false", "-no-color", LOCK_TIMEOUT, str(plan_file))
-        print(f"  applied the saved plan of {stack.name}")
-    return 0
+        print(f"applied the saved plan of {stack.name}")
+        return graph.OK
+
+    return _walk("apply-plan", env_name, stacks, one).exit_code()
 
 
 def drift(env_name: str) -> int:
     """0 when no stack would change, 2 when some would (named), 1 on error."""
     env = _env(env_name)
-    drifted, errors = [], []
-    for stack in manifest.deploy_order(manifest.load(), env_name):
+    stacks = _selected(env_name)
+
+    def one(stack: manifest.SynthesizedStack) -> str:
         tf = _terraform(stack, env)
         tf.init("-reconfigure")
         result = tf.run("plan", "-input=false", "-no-color", "-detailed-exitcode", LOCK_TIMEOUT, check=False)
         if result.returncode == 2:
-            drifted.append(stack.name)
             changed = [line.strip() for line in result.output.splitlines() if line.strip().startswith("# ")]
-            print(f"  DRIFT {stack.name}\n      " + "\n      ".join(changed))
-        elif result.returncode != 0:
-            errors.append(stack.name)
-            print(f"  ERROR {stack.name} (log: {tf.log_path('plan')})")
-        else:
-            print(f"  clean {stack.name}")
+            print(f"DRIFT {stack.name}\n    " + "\n    ".join(changed))
+            return graph.DRIFT
+        if result.returncode != 0:
+            tf.run("plan", "-input=false", "-no-color", LOCK_TIMEOUT)  # raises, naming the log (or the lock)
+        print(f"clean {stack.name}")
+        return graph.OK
+
+    run = _walk("drift", env_name, stacks, one)
+    drifted = run.named(graph.DRIFT)
+    errors = [name for name in run.order if name not in drifted and run.outcomes[name].status != graph.OK]
     status = "error" if errors else "drift" if drifted else "clean"
     report = BUILD_DIR / "drift" / f"{env_name}.md"
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(
         f"status: {status}\n\n"
         + "".join(f"- drifted: `{name}`\n" for name in drifted)
-        + "".join(f"- plan failed: `{name}`\n" for name in errors)
+        + "".join(f"- {run.outcomes[name].status}: `{name}`\n" for name in errors)
     )
-    if errors:
-        return 1
     if drifted:
         print(f"drift in {len(drifted)} stack(s): {', '.join(drifted)} (report: {report})")
-        return 2
-    print("no drift")
-    return 0
+    elif not errors:
+        print("no drift")
+    return run.exit_code()
 
 
 def destroy(env_name: str) -> int:
     env = _env(env_name)
-    for stack in reversed(manifest.deploy_order(manifest.load(), env_name)):
+
+    def one(stack: manifest.SynthesizedStack) -> str:
         tf = _terraform(stack, env)
         if stack.is_bootstrap:
             if not env.local_aws:
-                print(f"  kept {stack.name}: it holds every stack's state; delete it by hand if you mean it")
-                continue
-            # The state cannot live in the bucket being deleted: bring it home first.
-            tf.init("-reconfigure")
-            state_file = _use_local_backend(stack, True)
-            tf.init("-migrate-state", "-force-copy")
+                print(f"kept {stack.name}: it holds every stack's state; delete it by hand if you mean it")
+                return graph.KEPT
+            # The state cannot live in the bucket being deleted: bring it home first. Interrupted
+            # after the migration, the next run finds the state at home already (init sees no
+            # remote state to copy) and carries on from there.
+            state_file = _use_local_backend(stack, False)
+            if not state_file.is_file():
+                tf.init("-reconfigure")
+                _use_local_backend(stack, True)
+                tf.init("-migrate-state", "-force-copy")
+            else:
+                _use_local_backend(stack, True)
+                tf.init("-reconfigure")
             try:
                 tf.run("destroy", "-auto-approve", "-input=false", "-no-color")
             finally:
@@ -345,7 +389,25 @@ def destroy(env_name: str) -> int:
         else:
             tf.init("-reconfigure")
             tf.run("destroy", "-auto-approve", "-input=false", "-no-color", LOCK_TIMEOUT)
-        print(f"  destroyed {stack.name}")
+        print(f"destroyed {stack.name}")
+        return graph.OK
+
+    return _walk("destroy", env_name, _selected(env_name), one, reverse=True).exit_code()
+
+
+def force_unlock(env_name: str, stack_name: str | None = None, lock_id: str | None = None) -> int:
+    """Release a lock that a killed run left behind, with the stack's own data dir and credentials."""
+    if not stack_name or not lock_id:
+        print("usage: python -m scripts.ops force-unlock ENV STACK LOCK_ID", file=sys.stderr)
+        return 2
+    env = _env(env_name)
+    stack = next((s for s in manifest.load() if s.name == stack_name and s.env == env_name), None)
+    if stack is None:
+        raise SystemExit(f"error: no stack {stack_name} in {env_name}")
+    tf = _terraform(stack, env)
+    tf.init("-reconfigure")
+    tf.run("force-unlock", "-force", lock_id)
+    print(f"released lock {lock_id} of {stack_name}")
     return 0
 
 
@@ -357,8 +419,9 @@ COMMANDS = {
     "deploy": deploy,
     "drift": drift,
     "destroy": destroy,
+    "force-unlock": force_unlock,
 }
-NEEDS_ENV = {"plan", "apply-plan", "deploy", "drift", "destroy"}
+NEEDS_ENV = {"plan", "apply-plan", "deploy", "drift", "destroy", "force-unlock"}
 
 
 def main(argv: list[str]) -> int:
@@ -366,8 +429,9 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     command, env_name = argv[0], (argv[1] if len(argv) > 1 and argv[1] else None)
+    graph.handle_interrupts()
     try:
-        result = COMMANDS[command](env_name)
+        result = COMMANDS[command](env_name, *(argv[2:] if command == "force-unlock" else ()))
     except (ConfigError, ToolchainError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

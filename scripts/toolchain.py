@@ -12,8 +12,10 @@ import functools
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,13 +23,32 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # Tests point these at temporary directories so they never touch a developer's own state.
 BUILD_DIR = Path(os.environ.get("CDKTF_BUILD_DIR", REPO_ROOT / ".build"))
 CLI_CONFIG = BUILD_DIR / "terraform.tfrc"
-PLUGIN_CACHE = BUILD_DIR / "terraform-plugin-cache"
+# One provider cache per checkout, shared by every run and test process (tests move BUILD_DIR to a
+# temporary directory, which used to give each test process a cold cache of its own).
+PLUGIN_CACHE = Path(os.environ.get("TF_PLUGIN_CACHE_DIR") or REPO_ROOT / ".build" / "terraform-plugin-cache")
 MIN_TERRAFORM = (1, 10)
 PROVIDER = "hashicorp/aws"
 
 
 class ToolchainError(Exception):
     """A missing or unusable tool, phrased as what to install."""
+
+
+# Terraform processes now running. Each starts in its own session, so a Ctrl-C at the terminal
+# reaches only Python, which forwards exactly one SIGINT per press (forward_interrupt). Terraform
+# then stops at a safe point, writes its state and releases its lock. Without this, subprocess.run
+# answers KeyboardInterrupt with SIGKILL, which leaves the state lock behind.
+_RUNNING: set[subprocess.Popen] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def forward_interrupt() -> int:
+    """Send SIGINT to every running Terraform; returns how many were signalled."""
+    with _RUNNING_LOCK:
+        running = [p for p in _RUNNING if p.poll() is None]
+    for process in running:
+        process.send_signal(signal.SIGINT)  # a no-op for a process that has just exited
+    return len(running)
 
 
 def _platform() -> str:
@@ -60,6 +81,23 @@ def find_provider_mirror() -> Path | None:
         if root.is_dir() and next(root.glob(pattern), None) is not None:
             return root
     return None
+
+
+# Tools the project installs itself (Makefile), by name: where they live and the target that makes them.
+PROJECT_TOOLS = {
+    "checkov": (REPO_ROOT / ".build" / "checkov" / "bin" / "checkov", "make setup"),
+    "actionlint": (REPO_ROOT / ".build" / "actionlint" / "bin" / "actionlint", "make actionlint"),
+    "shellcheck": (REPO_ROOT / ".build" / "actionlint" / "bin" / "shellcheck", "make actionlint"),
+}
+
+
+def project_tool(name: str) -> str:
+    """The path of a tool the project installs. Missing means set-up did not run: an error that
+    says how to fix it, never a reason to skip (a skipped check is a check nobody runs)."""
+    path, target = PROJECT_TOOLS[name]
+    if not os.access(path, os.X_OK):
+        raise ToolchainError(f"{name} is not installed at {path}: run `{target}` (the project installs it)")
+    return str(path)
 
 
 @functools.cache  # one `terraform version` per process, not one per stack
@@ -126,29 +164,56 @@ class Terraform:
         self.log_dir = log_dir or BUILD_DIR / "logs"
 
     def run(self, *args: str, check: bool = True, input_text: str | None = None) -> Result:
-        completed = subprocess.run(
+        process = subprocess.Popen(
             [self.binary, *args],
             cwd=self.workdir,
             env=self.env,
-            capture_output=True,
+            stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            input=input_text,
-            check=False,
+            start_new_session=True,  # see forward_interrupt
         )
-        output = completed.stdout + completed.stderr
+        with _RUNNING_LOCK:
+            _RUNNING.add(process)
+        try:
+            while True:
+                try:
+                    stdout, stderr = process.communicate(input_text)
+                    break
+                except KeyboardInterrupt:
+                    # Ctrl-C in a caller without ops' handler: pass it on and keep waiting, so
+                    # Terraform releases its lock instead of being killed while holding it.
+                    process.send_signal(signal.SIGINT)
+                    input_text = None
+        finally:
+            with _RUNNING_LOCK:
+                _RUNNING.discard(process)
+        output = stdout + stderr
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path(args[0])
         log.write_text(output)
-        if check and completed.returncode != 0:
-            raise TerraformError(self.workdir.name, args, completed.returncode, output, log)
-        return Result(completed.returncode, output, completed.stdout)
+        if check and process.returncode != 0:
+            if "Error acquiring the state lock" in output:
+                raise StateLocked(self, args, process.returncode, output, log)
+            raise TerraformError(self.workdir.name, args, process.returncode, output, log)
+        return Result(process.returncode, output, stdout)
 
     def log_path(self, command: str) -> Path:
         return self.log_dir / f"{self.workdir.name}.{command}.log"
 
     def init(self, *extra: str) -> Result:
         try:
-            return self.run("init", "-input=false", "-no-color", *extra)
+            if next(PLUGIN_CACHE.glob(f"*/{PROVIDER}/*/{_platform()}"), None) is not None:
+                return self.run("init", "-input=false", "-no-color", *extra)
+            # A cold cache: Terraform's cache is not safe for two inits filling it at once
+            # (they race on its directories), so the first fills it while others wait.
+            import fcntl
+
+            PLUGIN_CACHE.mkdir(parents=True, exist_ok=True)
+            with (PLUGIN_CACHE.parent / "terraform-plugin-cache.lock").open("w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                return self.run("init", "-input=false", "-no-color", *extra)
         except TerraformError as exc:
             if "Failed to query available provider packages" in exc.output or "could not connect" in exc.output:
                 raise ToolchainError(
@@ -165,3 +230,26 @@ class TerraformError(Exception):
         self.stack, self.args_, self.code, self.output, self.log = stack, args, code, output, log
         tail = "\n".join(output.strip().splitlines()[-25:])
         super().__init__(f"terraform {args[0]} failed for {stack} (exit {code}); full log: {log}\n{tail}")
+
+
+class StateLocked(TerraformError):
+    """Another run (or a killed one) holds the stack's state lock: say who, and how to release it."""
+
+    def __init__(self, tf: Terraform, args: tuple[str, ...], code: int, output: str, log: Path) -> None:
+        info = dict(re.findall(r"^\s*(ID|Path|Operation|Who|Created):\s*(.+?)\s*$", output, re.MULTILINE))
+        self.lock_id = info.get("ID", "<ID from the log>")
+        data_dir = tf.env.get("TF_DATA_DIR")
+        self.unlock_command = (f"TF_DATA_DIR={data_dir} " if data_dir else "") + (
+            f"terraform -chdir={tf.workdir} force-unlock {self.lock_id}"
+        )
+        super().__init__(tf.workdir.name, args, code, output, log)
+        self.message = (
+            f"the state of {tf.workdir.name} is locked by another run: ID {self.lock_id}, "
+            f"{info.get('Operation', 'unknown operation')} by {info.get('Who', 'unknown')} "
+            f"since {info.get('Created', 'unknown')} (full log: {log}).\n"
+            "If that run is still going, wait for it. If it is gone (killed, or its machine lost), "
+            f"release the lock with:\n    {self.unlock_command}"
+        )
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,5 +1,5 @@
-"""Shared fixtures. Every environment is synthesized once per test session (the AWS bindings
-cost ~11 s to load per process, so nothing here synthesizes twice)."""
+"""Shared fixtures. Every environment is synthesized once per test run, shared by all xdist
+workers (a full synth costs tens of seconds, so nothing here synthesizes twice)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,12 @@ os.environ["CDKTF_BUILD_DIR"] = tempfile.mkdtemp(prefix="cdktf-test-build-")
 os.environ.pop("CDKTF_ENV", None)
 os.environ.pop("LOCAL_AWS_ENDPOINT", None)
 
+# Every test process loads only the binding submodules it uses (see scripts/lazy_bindings.py);
+# tests/stacks/test_lazy_bindings.py holds the output to the eager import's, byte for byte.
+from scripts import lazy_bindings  # noqa: E402
+
+lazy_bindings.install()
+
 
 @pytest.fixture(scope="session")
 def environments():
@@ -26,13 +32,40 @@ def environments():
     return {env.name: env for env in load_environments()}
 
 
+# What the local environment's providers point at while the shared synth runs: pinned, so the
+# output does not depend on whether (or on which port) a test's embedded AWS happens to be up.
+SYNTH_LOCAL_ENDPOINT = "http://127.0.0.1:4566"
+
+
 @pytest.fixture(scope="session")
 def synth_dir(tmp_path_factory, environments) -> Path:
-    """cdktf.out for every environment, synthesized once into a temporary directory."""
-    from stacks.app import build_app
+    """cdktf.out for every environment, synthesized once per run into a temporary directory.
 
-    outdir = tmp_path_factory.mktemp("cdktf.out")
-    build_app(list(environments.values()), outdir=str(outdir)).synth()
+    Under pytest-xdist every worker is its own session; the first to get here synthesizes into
+    the run's shared base directory while holding a file lock, and the others read its output.
+    """
+    import fcntl
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the directory all workers of this run share
+    outdir = shared / "shared-cdktf.out"
+    done = shared / "shared-cdktf.out.done"
+    with (shared / "shared-cdktf.out.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            from stacks.app import build_app
+
+            previous = os.environ.get("LOCAL_AWS_ENDPOINT")
+            os.environ["LOCAL_AWS_ENDPOINT"] = SYNTH_LOCAL_ENDPOINT
+            try:
+                build_app(list(environments.values()), outdir=str(outdir)).synth()
+            finally:
+                if previous is None:
+                    os.environ.pop("LOCAL_AWS_ENDPOINT", None)
+                else:
+                    os.environ["LOCAL_AWS_ENDPOINT"] = previous
+            done.touch()
     return outdir
 
 

@@ -21,7 +21,9 @@ from environments.loader import load_environments
 from scripts import local_aws
 from scripts.toolchain import BUILD_DIR, REPO_ROOT, Terraform
 
-pytestmark = pytest.mark.integration
+# One xdist group: under `pytest -n N --dist loadgroup` (make test) the whole deploy runs on one
+# worker, in order, while the CPU-bound layers run on the others.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("integration")]
 
 ENV = load_environments(["local"])[0]
 NETWORK_STACK = f"local-refactor-network-{ENV.primary_region}"
@@ -84,8 +86,16 @@ def _terraform(outdir, stack: str, **extra) -> Terraform:
     )
 
 
-def test_deploy_applies_every_stack_in_order_and_prints_outputs(deployed, aws):
+def test_deploy_applies_every_stack_in_order_and_prints_outputs(deployed, aws, outdir):
     out = deployed.stdout
+    # The run's table lists every stack of the environment, each applied.
+    stacks = [p.name for p in (outdir / "stacks").iterdir() if p.name.startswith("local-")]
+    assert len(stacks) >= 8
+    table = out[out.index("\ndeploy local: ") :]  # the checkov summary above also lists stacks
+    for stack in stacks:
+        (row,) = [line for line in table.splitlines() if line.startswith(f"  {stack} ")]
+        assert row.split()[1] == "ok", row
+    assert "exit 0: all succeeded" in out
     assert out.index("applied local-bootstrap") < out.index(f"applied {NETWORK_STACK}")
     assert "state migrated to s3://local-tfstate-123456789012/local/local-bootstrap.tfstate" in out
     assert "checkov on plan JSON (local): PASS" in out

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -17,19 +16,9 @@ from modules.compute_fleet import (
     EMULATOR_TARGET_TRACKING_DRIFT,
     SPOT_ALLOCATION_STRATEGY,
 )
+from scripts.toolchain import project_tool
 from stacks.tablesleuth import AL2023_PARAMETER, ami_parameter_name, public_hostname, secret_name
 from tests.conftest import resources
-
-# shellcheck comes with the project's actionlint environment (tools/actionlint.requirements.txt),
-# which `make test` builds first: a missing binary is a broken set-up, not a reason to skip.
-SHELLCHECK = Path(__file__).resolve().parents[2] / ".build" / "actionlint" / "bin" / "shellcheck"
-
-
-def _shellcheck() -> str:
-    if not SHELLCHECK.is_file():
-        pytest.fail(f"{SHELLCHECK} is missing: run `make .build/actionlint/bin/actionlint` (make test does)")
-    return str(SHELLCHECK)
-
 
 ENVS = available_environments()
 
@@ -256,7 +245,9 @@ def test_user_data_renders_and_passes_bash_n(env_name, environments, stack_json,
 def test_user_data_passes_shellcheck(environments, stack_json, tmp_path):
     path = tmp_path / "user-data.sh"
     path.write_text(_user_data(_host(stack_json, environments["dev"])))
-    result = subprocess.run([_shellcheck(), "-S", "warning", str(path)], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [project_tool("shellcheck"), "-S", "warning", str(path)], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout
 
 

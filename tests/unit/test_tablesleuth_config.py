@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
@@ -14,17 +13,7 @@ from pydantic import ValidationError
 from environments.loader import ENVIRONMENTS_DIR
 from environments.schema import Environment, TableSleuthScheduleConfig
 from modules.user_data import USERDATA_DIR, placeholders, render, render_scripts
-
-# shellcheck comes with the project's actionlint environment (tools/actionlint.requirements.txt),
-# which `make test` builds first: a missing binary is a broken set-up, not a reason to skip.
-SHELLCHECK = Path(__file__).resolve().parents[2] / ".build" / "actionlint" / "bin" / "shellcheck"
-
-
-def _shellcheck() -> str:
-    if not SHELLCHECK.is_file():
-        pytest.fail(f"{SHELLCHECK} is missing: run `make .build/actionlint/bin/actionlint` (make test does)")
-    return str(SHELLCHECK)
-
+from scripts.toolchain import project_tool
 
 SCRIPTS = sorted((USERDATA_DIR / "tablesleuth").glob("*.sh"))
 
@@ -175,7 +164,9 @@ def test_each_script_parses_with_bash_n(script):
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
 def test_each_script_passes_shellcheck(script):
-    result = subprocess.run([_shellcheck(), "-S", "warning", str(script)], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [project_tool("shellcheck"), "-S", "warning", str(script)], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout
 
 

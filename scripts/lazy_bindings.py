@@ -1,0 +1,78 @@
+"""Load only the AWS binding submodules that the code imports.
+
+cdktf_cdktf_provider_aws 19.x's package `__init__` runs `from . import <service>` for all 2,123
+resource submodules, so every process that touches one resource pays for every resource's Python
+classes (about 12 s of a 15 s import here). The jsii assembly itself (`._jsii`) is still loaded
+once by the first submodule, exactly as before, so the JavaScript side is unchanged.
+
+`install()` registers a finder that executes the package's own `__init__` with those eager
+`from . import x` lines left out and gives the published module a PEP 562 `__getattr__`, so
+`cdktf_cdktf_provider_aws.vpc` still resolves on first use. Nothing else in the source changes.
+tests/stacks/test_lazy_bindings.py proves the synthesized JSON is byte-identical to the eager
+import's for every stack of every environment.
+
+CDKTF_EAGER_BINDINGS=1 turns it off (that test's reference run uses it).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import os
+import re
+import sys
+
+PACKAGE = "cdktf_cdktf_provider_aws"
+_EAGER_IMPORT = re.compile(r"^from \. import [A-Za-z0-9_]+[ \t]*$", re.MULTILINE)
+
+
+class _LazyPackageLoader(importlib.abc.Loader):
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+
+    def create_module(self, spec):  # default module creation
+        return None
+
+    def exec_module(self, module) -> None:
+        with open(self.origin, encoding="utf-8") as source_file:
+            source = source_file.read()
+        trimmed, removed = _EAGER_IMPORT.subn("", source)
+        if removed < 100:
+            # A bindings release that changed its layout: fall back to the eager source rather
+            # than guess (the byte-identity test would still hold, only slower).
+            trimmed = source
+        exec(compile(trimmed, self.origin, "exec"), module.__dict__)  # noqa: S102 - the package's own source
+        # publication.publish() replaced sys.modules[PACKAGE] with a public-only module; give that
+        # module the on-demand attribute access the eager imports used to provide.
+        public = sys.modules[PACKAGE]
+
+        def __getattr__(name: str):  # PEP 562 module hook
+            if name.startswith("__"):
+                raise AttributeError(name)
+            try:
+                return importlib.import_module(f"{PACKAGE}.{name}")
+            except ModuleNotFoundError:
+                raise AttributeError(f"module {PACKAGE!r} has no attribute {name!r}") from None
+
+        public.__getattr__ = __getattr__
+
+
+class _LazyPackageFinder(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != PACKAGE:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or not spec.origin or not spec.origin.endswith("__init__.py"):
+            return spec
+        spec.loader = _LazyPackageLoader(spec.origin)
+        return spec
+
+
+def install() -> bool:
+    """Make later imports of the bindings lazy. Returns False when that is off or too late."""
+    if os.environ.get("CDKTF_EAGER_BINDINGS") == "1" or PACKAGE in sys.modules:
+        return False
+    if not any(isinstance(f, _LazyPackageFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _LazyPackageFinder())
+    return True
