@@ -56,8 +56,10 @@ def test_a_lived_in_account_fails_with_the_fix(aws, local, monkeypatch, capsys):
         ConfigurationRecorder={"name": "default", "roleARN": "arn:aws:iam::123456789012:role/config"}
     )
     aws.client("ssm", region_name="us-east-2").create_document(
-        Name="SSM-SessionManagerRunShell", Content='{"schemaVersion": "1.0", "sessionType": "Standard_Stream", '
-        '"inputs": {}}', DocumentType="Session", DocumentFormat="JSON"
+        Name="SSM-SessionManagerRunShell",
+        Content='{"schemaVersion": "1.0", "sessionType": "Standard_Stream", "inputs": {}}',
+        DocumentType="Session",
+        DocumentFormat="JSON",
     )
     env = _with_baseline(local, adopt_service_linked_roles=["autoscaling.amazonaws.com"])
     monkeypatch.setattr(preflight, "load_environments", lambda names: [env])
