@@ -407,21 +407,34 @@ class Preflight:
             else:
                 yield ok("elastic IPs", f"{region}: {needed} for NAT + {others} others <= quota {quota}")
 
+    def _zones(self) -> list[str]:
+        """Public zones the stacks look up rather than create."""
+        env, zones = self.env, []
+        if env.api.hosted_zone == "existing":
+            zones.append(env.domain)
+        ts = env.tablesleuth
+        if ts is not None and ts.dns_zone_name and not ts.create_dns_zone and ts.certificate_arn is None:
+            zones.append(ts.dns_zone_name)
+        return list(dict.fromkeys(zones))
+
     def hosted_zone(self) -> Iterator[Result]:
-        if self.env.api.hosted_zone != "existing":
-            yield ok("hosted zone", f"{self.env.domain} is created by the refactor app stack")
+        zones = self._zones()
+        if not zones:
+            yield ok("hosted zone", "none to look up (the stacks create their zones)")
             return
-        name = f"{self.env.domain}."
-        zones = self.client("route53").list_hosted_zones_by_name(DNSName=name)["HostedZones"]
-        if any(z["Name"] == name and not z.get("Config", {}).get("PrivateZone") for z in zones):
-            yield ok("hosted zone", f"public zone {self.env.domain} exists")
-        else:
-            yield fail(
-                "hosted zone",
-                f"no public Route 53 zone {self.env.domain}: certificates cannot validate and the API has no name",
-                f"create and delegate it (aws route53 create-hosted-zone --name {self.env.domain} "
-                "--caller-reference preflight-$(date +%s)), then re-run",
-            )
+        route53 = self.client("route53")
+        for zone in zones:
+            name = f"{zone}."
+            found = route53.list_hosted_zones_by_name(DNSName=name)["HostedZones"]
+            if any(z["Name"] == name and not z.get("Config", {}).get("PrivateZone") for z in found):
+                yield ok("hosted zone", f"public zone {zone} exists")
+            else:
+                yield fail(
+                    "hosted zone",
+                    f"no public Route 53 zone {zone}: certificates cannot validate and the names cannot be published",
+                    f"create and delegate it (aws route53 create-hosted-zone --name {zone} "
+                    "--caller-reference preflight-$(date +%s)), then re-run",
+                )
 
     def oidc_provider(self) -> Iterator[Result]:
         iam = self.client("iam")

@@ -134,3 +134,17 @@ def test_processor_reservation_can_be_switched_off():
     assert Environment.model_validate(dev).compute.processor_reserved_concurrency is None
     dev["compute"]["processor_reserved_concurrency"] = 0
     assert "compute.processor_reserved_concurrency" in _errors(dev)
+
+
+def test_checkov_production_rules_read_the_tier(tmp_path, monkeypatch):
+    """CKV_GUARD_4's prod MFA rule asks the environment file's tier, not the environment's name."""
+    monkeypatch.syspath_prepend(str(ENVIRONMENTS_DIR.parent / "policies" / "checkov"))
+    import guardrail_support
+
+    assert guardrail_support.is_production("prod") is True
+    assert guardrail_support.is_production("dev") is False
+    (tmp_path / "production.yaml").write_text("name: production\ntier: production\n")
+    (tmp_path / "qa.yaml").write_text("name: qa\ntier: development\n")
+    monkeypatch.setattr(guardrail_support, "ENVIRONMENTS", tmp_path)
+    assert guardrail_support.is_production("production") is True
+    assert guardrail_support.is_production("qa") is False
