@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -186,3 +187,39 @@ def test_a_new_accounts_lambda_quota_refuses_reservations(aws):
     settings = {"AccountLimit": {"ConcurrentExecutions": 1000}, "AccountUsage": {}}
     (result,) = _Stubbed(dev, aws, {"lambda": _stub("lambda", "get_account_settings", settings)}).lambda_concurrency()
     assert not result.failed
+
+
+def test_what_the_environment_made_itself_is_not_a_conflict(aws, local):
+    """A second deploy finds the document and the role that its own baseline made: not a problem."""
+    stack = "local-baseline-us-east-2"
+    aws.client("ssm", region_name="us-east-2").create_document(
+        Name="SSM-SessionManagerRunShell",
+        Content='{"schemaVersion": "1.0", "sessionType": "Standard_Stream", "inputs": {}}',
+        DocumentType="Session",
+        DocumentFormat="JSON",
+        Tags=[{"Key": "Stack", "Value": stack}],
+    )
+    aws.client("iam").create_service_linked_role(AWSServiceName="autoscaling.amazonaws.com")
+    s3 = aws.client("s3", region_name="us-east-2")
+    s3.create_bucket(Bucket=local.state.bucket, CreateBucketConfiguration={"LocationConstraint": "us-east-2"})
+    state = {
+        "resources": [
+            {
+                "type": "aws_iam_service_linked_role",
+                "instances": [{"attributes": {"aws_service_name": "autoscaling.amazonaws.com"}}],
+            }
+        ]
+    }
+    s3.put_object(Bucket=local.state.bucket, Key=f"local/{stack}.tfstate", Body=json.dumps(state).encode())
+    check = Preflight(local, aws)
+    assert [r.line() for r in check.session_documents()] == [
+        f"ok   session preferences: us-east-2: SSM-SessionManagerRunShell managed by {stack}"
+    ]
+    assert [r.line() for r in check.service_linked_roles()] == [
+        "ok   service-linked roles: AWSServiceRoleForAutoScaling created by the baseline"
+    ]
+
+    # The same role, not in this environment's state: someone else made it, and the baseline would fail.
+    s3.delete_object(Bucket=local.state.bucket, Key=f"local/{stack}.tfstate")
+    (result,) = check.service_linked_roles()
+    assert result.failed and "add autoscaling.amazonaws.com to baseline.adopt_service_linked_roles" in result.fix
