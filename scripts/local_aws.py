@@ -66,7 +66,11 @@ def _alive(pid: int) -> bool:
 
 def _healthy(endpoint: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=2) as response:  # noqa: S310 - loopback
+        # The dashboard page, not /moto-api/data.json: that one serializes every model of every
+        # backend, which takes seconds once a few services are in use (a describe-regions loads an
+        # EC2 backend per region), and answers 500 after an anonymous iam:GetUser. A live server
+        # then looked dead, and the next `start` (make deploy after make preflight) gave up on it.
+        with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2) as response:  # noqa: S310 - loopback
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False

@@ -223,3 +223,28 @@ def test_what_the_environment_made_itself_is_not_a_conflict(aws, local):
     s3.delete_object(Bucket=local.state.bucket, Key=f"local/{stack}.tfstate")
     (result,) = check.service_linked_roles()
     assert result.failed and "add autoscaling.amazonaws.com to baseline.adopt_service_linked_roles" in result.fix
+
+
+def test_make_deploy_can_start_the_emulator_again_after_preflight(capsys):
+    """`make deploy ENV=local` runs preflight, then ops deploy, and each calls local_aws.start().
+    The health probe used to read /moto-api/data.json, which grew too slow to answer (and broke
+    outright after an anonymous iam:GetUser), so the second start declared the live server dead."""
+    from scripts import local_aws
+
+    try:
+        assert preflight.main(["local"]) == 0
+        endpoint = local_aws.endpoint_url()
+        credentials = local_aws.credentials_env()
+        iam = boto3.client(
+            "iam",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+        )
+        iam.get_user()  # what the Terraform provider may call; it broke data.json
+        assert local_aws.start() == endpoint  # reused, not refused
+        assert preflight.main(["local"]) == 0
+    finally:
+        local_aws.stop()
+    assert "is running but has not answered" not in capsys.readouterr().err
