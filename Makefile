@@ -45,7 +45,7 @@ comma := ,
 empty :=
 space := $(empty) $(empty)
 
-.PHONY: help setup synth validate scan plan deploy drift destroy test test-fast lint bench \
+.PHONY: help setup synth validate scan preflight plan deploy drift destroy test test-fast lint bench \
         local-aws-start local-aws-stop local-aws-status clean actionlint plan-summary apply-plan \
         ci-matrix ci-config cost diagram pr-cost graphviz host-web
 
@@ -106,7 +106,11 @@ scan: synth ## checkov on the synthesized JSON, and on any saved plan JSON
 	  $(RUN) -m scripts.scan plan "$$(basename "$$dir")"; \
 	done
 
+preflight: $(STAMPS)/python-env ## read-only check of ENV's account: credentials, regions, quotas, singletons to adopt
+	$(RUN) -m scripts.preflight $(DEPLOY_ENV)
+
 plan: setup ## saved plans + readable summary + checkov on each plan (ENV=x [STACK=name])
+	$(RUN) -m scripts.preflight $(DEPLOY_ENV) --for plan
 	$(RUN) -m scripts.ops synth $(DEPLOY_ENV)
 	STACK=$(STACK) $(RUN) -m scripts.ops plan $(DEPLOY_ENV)
 
@@ -126,7 +130,8 @@ ci-config: $(STAMPS)/python-env ## account, region and OIDC role ARNs of ENV=x, 
 actionlint: $(ACTIONLINT) ## lint .github/workflows
 	$(LINT_WORKFLOWS)
 
-deploy: setup ## bootstrap state, synth, checkov gate, deploy stacks along their graph (ENV=local, JOBS=4)
+deploy: setup ## preflight, bootstrap state, synth, checkov gate, deploy stacks along their graph (ENV=local, JOBS=4)
+	$(RUN) -m scripts.preflight $(DEPLOY_ENV)
 	$(RUN) -m scripts.ops deploy $(DEPLOY_ENV)
 
 drift: setup ## exit 0 when nothing would change, 2 when something would (ENV=x)

@@ -12,12 +12,59 @@ import zoneinfo
 from itertools import combinations
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ManagedBy = "cdktf"
 Workload = Literal["refactor", "tablesleuth"]
 
-AwsRegion = Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$", examples=["us-east-2"])]
+# The commercial partition's regions (botocore's endpoints data; tests/unit/test_schema.py keeps the
+# two in step). Every ARN here is written as arn:aws:..., so GovCloud and China are out of scope, and a
+# typo such as us-east-5 is reported as an unknown region rather than as a missing network later.
+AWS_REGIONS = (
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+)
+
+
+def _known_region(region: str) -> str:
+    if region not in AWS_REGIONS:
+        raise ValueError(f"unknown AWS region {region!r}; use one of {', '.join(AWS_REGIONS)}")
+    return region
+
+
+AwsRegion = Annotated[str, AfterValidator(_known_region), Field(examples=["us-east-2"])]
 AccountId = Annotated[str, Field(pattern=r"^\d{12}$")]
 Arn = Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:.+$")]
 BucketName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
@@ -102,7 +149,9 @@ class NetworkConfig(StrictModel):
     """One VPC of one workload in one region."""
 
     cidr: ipaddress.IPv4Network
-    az_count: int = Field(ge=1, le=MAX_AZS)
+    # Aurora DB subnet groups and both ALBs refuse subnets in fewer than two AZs, so one AZ could
+    # never deploy (the network synthesizes; the data and app stacks fail on AWS).
+    az_count: int = Field(le=MAX_AZS)
     availability_zones: list[str] | None = Field(
         default=None, description="Explicit AZ names; by default <region>a, <region>b, ..."
     )
@@ -127,6 +176,16 @@ class NetworkConfig(StrictModel):
         if days not in LOG_RETENTION_DAYS:
             raise ValueError(f"{days} is not a CloudWatch Logs retention; use one of {LOG_RETENTION_DAYS}")
         return days
+
+    @field_validator("az_count")
+    @classmethod
+    def _two_zones_at_least(cls, count: int) -> int:
+        if count < 2:
+            raise ValueError(
+                f"az_count {count} is too few: Aurora subnet groups and load balancers need subnets in at "
+                "least 2 availability zones; set az_count: 2"
+            )
+        return count
 
     @model_validator(mode="after")
     def _zones_match_count(self) -> NetworkConfig:
@@ -254,8 +313,13 @@ class ComputeConfig(StrictModel):
     image_tag: str = Field(
         default="initial", pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", description="the app image the service runs"
     )
-    processor_reserved_concurrency: int = Field(
-        default=5, ge=1, le=1000, description="cap on concurrent document processor runs (protects the database)"
+    processor_reserved_concurrency: int | None = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="cap on concurrent document processor runs (protects the database). null: no "
+        "reservation, for accounts whose Lambda concurrency quota is still 10, where AWS refuses any "
+        "reservation (make preflight reports it)",
     )
 
     @field_validator("log_retention_days")
@@ -323,6 +387,19 @@ class ApiWafConfig(StrictModel):
         if days not in LOG_RETENTION_DAYS:
             raise ValueError(f"{days} is not a CloudWatch Logs retention; use one of {LOG_RETENTION_DAYS}")
         return days
+
+    @field_validator("allow_cidrs")
+    @classmethod
+    def _not_everyone(cls, cidrs: list[Cidr]) -> list[Cidr]:
+        # The allow rule runs before the rate limit and the managed rules: /0 would switch them all off.
+        # (IPv6 ranges such as ::/0 are already refused: the list holds IPv4 networks only.)
+        for cidr in cidrs:
+            if cidr.prefixlen == 0:
+                raise ValueError(
+                    f"{cidr} allows every address before any other WAF rule runs, so the WAF would block "
+                    "nothing; list only the ranges that must bypass the rules"
+                )
+        return cidrs
 
     @model_validator(mode="after")
     def _lists_disjoint(self) -> ApiWafConfig:
@@ -599,6 +676,17 @@ class PasswordPolicyConfig(StrictModel):
     reuse_prevention: int = Field(default=24, ge=1, le=24)
 
 
+# Service-linked roles that a policy in these stacks names before AWS would create them itself.
+# KMS refuses a key policy whose principal does not exist yet, so the primary-region baseline
+# creates them (stacks/baseline.py), unless the account already has them (adopt_service_linked_roles).
+# AWS service name -> role name (fixed by AWS).
+SERVICE_LINKED_ROLES = {
+    # Named in the TableSleuth host key policy: Auto Scaling creates the hosts' encrypted volumes.
+    "autoscaling.amazonaws.com": "AWSServiceRoleForAutoScaling",
+}
+LinkedRoleService = Literal["autoscaling.amazonaws.com"]
+
+
 class BaselineConfig(StrictModel):
     """Per account-and-region singletons (stacks/baseline.py): Config, EBS default encryption,
     Session Manager preferences; and, in the primary region, password policy, budget, cost anomalies."""
@@ -607,10 +695,35 @@ class BaselineConfig(StrictModel):
         default=None, gt=0, description="AWS Budgets monthly cost budget; only the emulator may leave it unset"
     )
     alert_emails: list[Email] = Field(default_factory=list, description="budget and cost-anomaly recipients")
-    cost_anomaly_detection: bool = Field(default=True, description="Cost Anomaly Detection monitor + daily digest")
+    cost_anomaly_detection: bool = Field(
+        default=True, description="a daily Cost Anomaly Detection digest (a subscription) to alert_emails"
+    )
+    anomaly_monitor_arn: Arn | None = Field(
+        default=None,
+        description="subscribe to this existing monitor (usually AWS's own Default-Services-Monitor; `make "
+        "preflight` prints its ARN). Unset: the baseline creates a SERVICE monitor, which AWS refuses when "
+        "the account already has one (one per account)",
+    )
     anomaly_threshold_usd: float = Field(default=100, gt=0, description="digest only anomalies with this impact")
     password_policy: PasswordPolicyConfig = Field(default_factory=PasswordPolicyConfig)
     session_log_retention_days: int = 365
+    adopt_session_preferences: list[AwsRegion] = Field(
+        default_factory=list,
+        description="regions whose SSM-SessionManagerRunShell document already exists (saved in the console, "
+        "Quick Setup, a landing zone): the baseline imports it there instead of creating it",
+    )
+    adopt_service_linked_roles: list[LinkedRoleService] = Field(
+        default_factory=list,
+        description="service-linked roles the account already has: the baseline does not create them "
+        "(AWS allows one each), and make preflight checks that they exist",
+    )
+    log_bucket_expiration_days: int = Field(
+        default=365,
+        ge=1,
+        le=3653,
+        description="S3 log buckets (access logs, ALB and CloudFront logs) delete objects this old; "
+        "match the environment's log retention",
+    )
 
     @field_validator("session_log_retention_days")
     @classmethod
@@ -618,6 +731,16 @@ class BaselineConfig(StrictModel):
         if days not in LOG_RETENTION_DAYS:
             raise ValueError(f"{days} is not a CloudWatch Logs retention; use one of {LOG_RETENTION_DAYS}")
         return days
+
+    @field_validator("anomaly_monitor_arn")
+    @classmethod
+    def _monitor_arn(cls, arn: str | None) -> str | None:
+        if arn is not None and not (arn.startswith("arn:aws:ce::") and ":anomalymonitor/" in arn):
+            raise ValueError(
+                f"{arn} is not a Cost Anomaly Detection monitor ARN (arn:aws:ce::<account>:anomalymonitor/<id>); "
+                "list them with: aws ce get-anomaly-monitors --query 'AnomalyMonitors[].MonitorArn'"
+            )
+        return arn
 
 
 class DeployRoleConfig(StrictModel):
@@ -663,6 +786,10 @@ class Environment(StrictModel):
     """One deployment environment: an account, its regions and every workload's settings."""
 
     name: EnvironmentName
+    tier: Literal["production", "staging", "development"] = Field(
+        description="production switches on every production rule (schema and synth guardrails), whatever "
+        "the environment is called"
+    )
     account_id: AccountId
     primary_region: AwsRegion
     dr_region: AwsRegion
@@ -691,7 +818,7 @@ class Environment(StrictModel):
 
     @property
     def is_production(self) -> bool:
-        return self.name == "prod"
+        return self.tier == "production"
 
     def default_tags(self) -> dict[str, str]:
         return {
@@ -735,7 +862,27 @@ class Environment(StrictModel):
         if not baseline.alert_emails:
             raise ValueError("baseline.alert_emails needs at least one address on a real account")
         if not baseline.cost_anomaly_detection:
-            raise ValueError("baseline.cost_anomaly_detection may be off only on the emulator (local_aws: true)")
+            raise ValueError(
+                "baseline.cost_anomaly_detection may be off only on the emulator (local_aws: true): a real account "
+                "needs a cost anomaly subscription; to use the account's existing monitor, set "
+                "baseline.anomaly_monitor_arn"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _adoptions_name_workload_regions(self) -> Environment:
+        unknown = sorted(set(self.baseline.adopt_session_preferences) - set(self.workload_regions))
+        if unknown:
+            raise ValueError(
+                f"baseline.adopt_session_preferences lists {unknown}, where no baseline runs; "
+                f"use regions of {self.workload_regions}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _production_names_need_the_tier(self) -> Environment:
+        if self.name in ("prod", "production", "prd") and self.tier != "production":
+            raise ValueError(f"an environment named {self.name} must set tier: production")
         return self
 
     @model_validator(mode="after")
@@ -765,6 +912,8 @@ class Environment(StrictModel):
 
     @model_validator(mode="after")
     def _production_rules(self) -> Environment:
+        # Keyed on tier, not on the name: an environment called "production" gets every rule too.
+        # ("prod" in the messages below means tier: production.)
         if not self.is_production:
             return self
         for workload, regions in self.networks.items():
@@ -775,6 +924,12 @@ class Environment(StrictModel):
                     raise ValueError(
                         f"prod requires a NAT gateway per AZ: set networks.{workload}.{region}.nat_gateways: per_az"
                     )
+        if not self.alerts.emails:
+            raise ValueError("tier production requires alerts.emails: someone must hear the alarms")
+        if self.compute.min_tasks < 1:
+            raise ValueError("tier production requires compute.min_tasks >= 1: zero tasks serve nothing")
+        if self.tablesleuth is not None and self.tablesleuth.min_size < 1:
+            raise ValueError("tier production requires tablesleuth.min_size >= 1: zero hosts serve nothing")
         if not self.database.deletion_protection:
             raise ValueError("prod requires database.deletion_protection: true")
         if self.api.cognito.mfa != "ON" or not self.api.cognito.advanced_security:

@@ -10,6 +10,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
     S3BucketLifecycleConfigurationRule,
     S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleExpiration,
     S3BucketLifecycleConfigurationRuleFilter,
     S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
 )
@@ -30,13 +31,17 @@ from modules.iam import Statement, policy_document
 # Context key (set by each stack from its environment): whether bucket policies deny non-TLS
 # requests. True everywhere except where the emulator cannot evaluate that condition.
 TLS_ONLY_BUCKETS_CONTEXT = "tlsOnlyBucketPolicies"
+# Context key (set by each stack from baseline.log_bucket_expiration_days): how many days log
+# buckets keep objects. Without it logs were kept forever, even in dev (30-day log retention).
+LOG_BUCKET_EXPIRATION_CONTEXT = "logBucketExpirationDays"
 
 
 class SecureBucket(Construct):
     """Versioned, encrypted, private, owner-enforced, TLS-only, with expiry of old versions.
 
     kms_key_arn=None means SSE-S3, which only log buckets should use: S3 server access logs and
-    ALB access logs can be delivered only to SSE-S3 buckets.
+    ALB access logs can be delivered only to SSE-S3 buckets. Such a log bucket also expires its
+    objects after the stack's LOG_BUCKET_EXPIRATION_CONTEXT days (or expire_objects_days).
     """
 
     def __init__(
@@ -51,6 +56,7 @@ class SecureBucket(Construct):
         receives_access_logs: bool = False,
         noncurrent_version_days: int = 90,
         force_destroy: bool = False,
+        expire_objects_days: int | None = None,
         extra_statements: Sequence[Statement] = (),
         provider: TerraformProvider | None = None,
     ) -> None:
@@ -95,12 +101,30 @@ class SecureBucket(Construct):
         S3BucketOwnershipControls(
             self, "ownership", bucket=bucket_id, rule={"object_ownership": "BucketOwnerEnforced"}, provider=provider
         )
+        if expire_objects_days is None and kms_key_arn is None:
+            expire_objects_days = self.node.try_get_context(LOG_BUCKET_EXPIRATION_CONTEXT)
+        self.expire_objects_days = expire_objects_days
+        expire_current = (
+            [
+                # Current objects too: log objects are written once and never overwritten, so
+                # noncurrent-version expiry alone would keep every log forever.
+                S3BucketLifecycleConfigurationRule(
+                    id="expire-logs",
+                    status="Enabled",
+                    filter=[S3BucketLifecycleConfigurationRuleFilter()],
+                    expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=expire_objects_days)],
+                )
+            ]
+            if expire_objects_days
+            else []
+        )
         S3BucketLifecycleConfiguration(
             self,
             "lifecycle",
             provider=provider,
             bucket=bucket_id,
             rule=[
+                *expire_current,
                 S3BucketLifecycleConfigurationRule(
                     id="expire-noncurrent-versions",
                     status="Enabled",

@@ -365,7 +365,8 @@ class Imdsv2Required(StackRule):
 
 
 class ProdDatabaseDeletionProtection(StackRule):
-    """In prod, databases (Aurora, RDS, DynamoDB) must have deletion protection."""
+    """In production (the environment's tier, not its name), databases (Aurora, RDS, DynamoDB) must
+    have deletion protection."""
 
     rule = "ProdDatabaseDeletionProtection"
 

@@ -18,6 +18,11 @@ from stacks.tablesleuth import TableSleuthStack
 def add_environment(app: App, env: Environment) -> None:
     BootstrapStack(app, env=env)
     baselines = {region: BaselineStack(app, env=env, region=region) for region in env.workload_regions}
+    for region, baseline in baselines.items():
+        # The primary baseline makes the account-wide pieces (IAM service-linked roles) that stacks
+        # in every region rely on, so the other regions' baselines, and all that follows them, come after.
+        if region != env.primary_region:
+            baseline.add_dependency(baselines[env.primary_region])
     refactor_networks = {
         region: NetworkStack(app, env=env, workload="refactor", region=region) for region in env.networks["refactor"]
     }

@@ -15,7 +15,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderEndpoints
 from constructs import Construct, IConstruct
 
 from environments.schema import Environment
-from modules.storage import TLS_ONLY_BUCKETS_CONTEXT
+from modules.storage import LOG_BUCKET_EXPIRATION_CONTEXT, TLS_ONLY_BUCKETS_CONTEXT
 from policies.aspects import apply_guardrails
 from policies.managed_policies import ATTACHABLE_MANAGED_POLICIES, boundary_arn
 from scripts import local_aws
@@ -106,6 +106,7 @@ class EnvironmentStack(TerraformStack):
         super().__init__(scope, stack_name(env, component, self.region if regional_name else None))
         # Cross-cutting settings that constructs read from context rather than from every caller.
         self.node.set_context(TLS_ONLY_BUCKETS_CONTEXT, env.tls_only_bucket_policies)
+        self.node.set_context(LOG_BUCKET_EXPIRATION_CONTEXT, env.baseline.log_bucket_expiration_days)
         self.provider = self.aws_provider(self.region)
         self._s3_backend()
         self.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_CONSTRAINT)

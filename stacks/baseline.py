@@ -3,16 +3,21 @@
 In every region a workload runs in: the AWS Config recorder, its delivery channel (an encrypted
 bucket) and the managed rules EC2_EBS_ENCRYPTION_BY_DEFAULT and VPC_FLOW_LOGS_ENABLED; EBS
 encryption by default with a customer-managed key; Session Manager preferences logging every
-session to an encrypted log group. In the primary region only (they are account-wide): the IAM
-account password policy, the monthly budget and Cost Anomaly Detection.
+session to an encrypted log group. In the primary region only (they are account-wide, or only
+the primary region uses them): the IAM account password policy, the monthly budget, the Cost
+Anomaly Detection subscription, the service-linked roles that policies name before AWS would
+create them, and API Gateway's CloudWatch Logs role (an account-and-region setting).
 
-Each of these exists once per account (and region). Nothing else may create them: a second
-Config recorder, password policy or `SSM-SessionManagerRunShell` document would fight this one.
+Each of these exists once per account (and region). Nothing else in this repository may create
+them. AWS tooling may have made some already (the console saves `SSM-SessionManagerRunShell`,
+Cost Explorer makes `Default-Services-Monitor`): the environment then adopts them
+(`baseline.adopt_*`, `baseline.anomaly_monitor_arn`), and `make preflight` says which.
 """
 
 from __future__ import annotations
 
 from cdktf import Fn, TerraformOutput
+from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
 from cdktf_cdktf_provider_aws.budgets_budget import BudgetsBudget, BudgetsBudgetNotification
 from cdktf_cdktf_provider_aws.ce_anomaly_monitor import CeAnomalyMonitor
 from cdktf_cdktf_provider_aws.ce_anomaly_subscription import (
@@ -35,10 +40,11 @@ from cdktf_cdktf_provider_aws.iam_account_password_policy import IamAccountPassw
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.iam_service_linked_role import IamServiceLinkedRole
 from cdktf_cdktf_provider_aws.ssm_document import SsmDocument
 from constructs import Construct
 
-from environments.schema import Environment
+from environments.schema import SERVICE_LINKED_ROLES, Environment
 from modules.encryption import EncryptionKey
 from modules.iam import Statement, assume_role_policy, policy_document
 from modules.storage import SecureBucket
@@ -49,6 +55,7 @@ CONFIG_MANAGED_RULES = ("EC2_EBS_ENCRYPTION_BY_DEFAULT", "VPC_FLOW_LOGS_ENABLED"
 CONFIG_READ_POLICY = "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole"
 # The document name Session Manager reads its preferences from (fixed by AWS).
 SESSION_PREFERENCES_DOCUMENT = "SSM-SessionManagerRunShell"
+API_GATEWAY_LOGS_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 # EBS and EC2 use the default-encryption key on the caller's behalf (AWS's own aws/ebs key policy shape).
 EBS_KEY_ACTIONS = (
     "kms:Encrypt",
@@ -69,6 +76,8 @@ class BaselineStack(EnvironmentStack):
         self._session_manager(env, region)
         if self.is_primary:
             self._account_wide(env)
+            self._service_linked_roles(env)
+            self._api_gateway_logging_role()
 
     def _config_recorder(self, env: Environment, region: str) -> None:
         account = env.account_id
@@ -254,7 +263,7 @@ class BaselineStack(EnvironmentStack):
                 "shellProfile": {"windows": "", "linux": ""},
             },
         }
-        SsmDocument(
+        document = SsmDocument(
             self,
             "session-preferences",
             name=SESSION_PREFERENCES_DOCUMENT,
@@ -262,6 +271,11 @@ class BaselineStack(EnvironmentStack):
             document_format="JSON",
             content=Fn.jsonencode(preferences),
         )
+        if region in env.baseline.adopt_session_preferences:
+            # The document exists already (console, Quick Setup, a landing zone), and CreateDocument
+            # would fail with DocumentAlreadyExists: import it (a Terraform import block, a no-op once
+            # it is in state) and let the next apply set these preferences.
+            document.import_from(SESSION_PREFERENCES_DOCUMENT)
         TerraformOutput(self, "session_log_group_name", value=self.session_log_group.name)
         TerraformOutput(self, "session_log_group_arn", value=self.session_log_group.arn)
         TerraformOutput(self, "session_kms_key_arn", value=key.arn)
@@ -306,19 +320,23 @@ class BaselineStack(EnvironmentStack):
                 else None,
             )
         if baseline.cost_anomaly_detection:
-            monitor = CeAnomalyMonitor(
-                self,
-                "cost-anomaly-monitor",
-                name=f"{env.name}-services",
-                monitor_type="DIMENSIONAL",
-                monitor_dimension="SERVICE",
-            )
+            monitor_arn = baseline.anomaly_monitor_arn
+            if monitor_arn is None:
+                # An account holds one AWS-services monitor, and Cost Explorer creates
+                # Default-Services-Monitor when it is first enabled: then set anomaly_monitor_arn.
+                monitor_arn = CeAnomalyMonitor(
+                    self,
+                    "cost-anomaly-monitor",
+                    name=f"{env.name}-services",
+                    monitor_type="DIMENSIONAL",
+                    monitor_dimension="SERVICE",
+                ).arn
             CeAnomalySubscription(
                 self,
                 "cost-anomaly-subscription",
                 name=f"{env.name}-daily-anomalies",
                 frequency="DAILY",
-                monitor_arn_list=[monitor.arn],
+                monitor_arn_list=[monitor_arn],
                 subscriber=[CeAnomalySubscriptionSubscriber(type="EMAIL", address=e) for e in baseline.alert_emails],
                 threshold_expression=CeAnomalySubscriptionThresholdExpression(
                     dimension=CeAnomalySubscriptionThresholdExpressionDimension(
@@ -328,3 +346,32 @@ class BaselineStack(EnvironmentStack):
                     )
                 ),
             )
+
+    def _service_linked_roles(self, env: Environment) -> None:
+        """Create the service-linked roles that a policy names before AWS would create them.
+
+        AWS makes these on a service's first use, but KMS refuses a key policy naming a principal
+        that does not exist yet (MalformedPolicyDocumentException), and the TableSleuth host key
+        names Auto Scaling's role before the first Auto Scaling group exists. IAM is global, so the
+        primary-region baseline creates them and every other baseline deploys after it. Where the
+        account has one already, list it in baseline.adopt_service_linked_roles (AWS allows one
+        per account); `make preflight` tells which.
+        """
+        if env.tablesleuth is None:
+            return  # only the TableSleuth host key names one
+        self.service_linked_roles: dict[str, IamServiceLinkedRole] = {}
+        for service, role_name in SERVICE_LINKED_ROLES.items():
+            if service in env.baseline.adopt_service_linked_roles:
+                continue
+            self.service_linked_roles[service] = IamServiceLinkedRole(
+                self, f"slr-{role_name.lower()}", aws_service_name=service
+            )
+
+    def _api_gateway_logging_role(self) -> None:
+        """API Gateway writes stage logs through one role per account and region (an account setting),
+        so it lives here rather than in the refactor app, which deploys after this stack. The REST
+        API runs in the primary region only."""
+        trust = assume_role_policy(self, "apigateway-logs-trust", service="apigateway.amazonaws.com")
+        role = IamRole(self, "apigateway-logs-role", name_prefix="apigateway-logs-", assume_role_policy=trust.json)
+        IamRolePolicyAttachment(self, "apigateway-logs-policy", role=role.name, policy_arn=API_GATEWAY_LOGS_POLICY)
+        self.apigateway_account = ApiGatewayAccount(self, "apigateway-account", cloudwatch_role_arn=role.arn)

@@ -12,10 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cdktf import TerraformOutput
-from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
 from cdktf_cdktf_provider_aws.data_aws_route53_zone import DataAwsRoute53Zone
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.route53_zone import Route53Zone
 from cdktf_cdktf_provider_aws.s3_bucket_notification import S3BucketNotification, S3BucketNotificationLambdaFunction
@@ -28,7 +25,7 @@ from modules.api import PrivateRestApi
 from modules.certificate import DnsValidatedCertificate
 from modules.cognito import UserPool
 from modules.container_service import ContainerSecret, ContainerService
-from modules.iam import Statement, assume_role_policy
+from modules.iam import Statement
 from modules.lambda_function import FUNCTIONS_DIR, PythonFunction
 from modules.load_balancer import PrivateLoadBalancer, alb_log_delivery_statements
 from modules.monitoring import Metric, MetricMath, Monitoring, metric_widget
@@ -43,7 +40,6 @@ if TYPE_CHECKING:
 CONTAINER_PORT = 8080
 HEALTH_CHECK_PATH = "/health"
 UPLOAD_PREFIX = "uploads/"  # functions/document_processor reads here and writes under processed/
-API_GATEWAY_LOGS_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 
 
 class RefactorAppStack(EnvironmentStack):
@@ -122,7 +118,6 @@ class RefactorAppStack(EnvironmentStack):
             password_min_length=api.cognito.password_min_length,
             deletion_protection=env.is_production,
         )
-        self._api_gateway_logging_role()
         self.api = PrivateRestApi(
             self,
             "api",
@@ -327,13 +322,6 @@ class RefactorAppStack(EnvironmentStack):
                 resources=[data.documents_key_arn],
             ),
         ]
-
-    def _api_gateway_logging_role(self) -> None:
-        """API Gateway writes stage logs through one role per account and region (an account setting)."""
-        trust = assume_role_policy(self, "apigateway-logs-trust", service="apigateway.amazonaws.com")
-        role = IamRole(self, "apigateway-logs-role", name_prefix="apigateway-logs-", assume_role_policy=trust.json)
-        IamRolePolicyAttachment(self, "apigateway-logs-policy", role=role.name, policy_arn=API_GATEWAY_LOGS_POLICY)
-        ApiGatewayAccount(self, "apigateway-account", cloudwatch_role_arn=role.arn)
 
     def _observability(self, name: str, data: RefactorDataExports) -> None:
         env, region = self.env, self.region

@@ -2,14 +2,15 @@
 
 Password policy: at least 12 characters with upper case, lower case, numbers and symbols, and
 temporary passwords valid at most 7 days. In prod, mfa_configuration must be "ON" (not OPTIONAL).
-The environment comes from the Environment tag (plan) or the stack the pool is in (synth).
+The environment comes from the Environment tag (plan) or the stack the pool is in (synth); its
+tier (environments/<env>.yaml) decides whether the production rule applies.
 """
 
 from __future__ import annotations
 
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
-from guardrail_support import environment_of, first
+from guardrail_support import environment_of, first, is_production
 
 MIN_PASSWORD_LENGTH = 12
 MAX_TEMPORARY_PASSWORD_DAYS = 7
@@ -38,7 +39,7 @@ class CognitoPasswordPolicyAndProdMfa(BaseResourceCheck):
             days = first(policy.get("temporary_password_validity_days"), 7)
             if isinstance(days, int) and days > MAX_TEMPORARY_PASSWORD_DAYS:
                 problems.append(f"temporary_password_validity_days {days} > {MAX_TEMPORARY_PASSWORD_DAYS}")
-        if environment_of(conf, getattr(self, "entity_path", None)) == "prod":
+        if is_production(environment_of(conf, getattr(self, "entity_path", None))):
             mfa = first(conf.get("mfa_configuration"), "OFF")
             if mfa != "ON":
                 problems.append(f'prod needs mfa_configuration "ON", not "{mfa}"')

@@ -62,6 +62,17 @@ def emulator_switch(environment: str | None, switch: str) -> bool:
     return bool(config.get("local_aws")) and bool((config.get("emulator_workarounds") or {}).get(switch))
 
 
+def is_production(environment: str | None) -> bool:
+    """Is environments/<env>.yaml of tier production? (Production rules key on the tier, never on
+    the name, so an environment called "production" gets them too.)"""
+    if not environment:
+        return False
+    path = ENVIRONMENTS / f"{environment}.yaml"
+    if not path.is_file():
+        return False
+    return (yaml.safe_load(path.read_text()) or {}).get("tier") == "production"
+
+
 def policy_statements(policy: Any) -> list[dict] | None:
     """Statements of a rendered JSON policy, or None when the policy is not known (a reference or unknown)."""
     policy = first(policy)

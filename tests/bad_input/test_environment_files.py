@@ -42,6 +42,52 @@ CASES = {
         ["compute.max_tasks", "valid integer", "'lots'"],
     ),
 }
+# Issue 10 (B17): rules that let a broken environment through before.
+CASES["one-az"] = (
+    DEV.replace(
+        "      az_count: 2\n      nat_gateways: single     #", "      az_count: 1\n      nat_gateways: single     #"
+    ),
+    ["networks.refactor.us-east-2.az_count", "at least 2 availability zones; set az_count: 2"],
+)
+CASES["waf-allows-everyone"] = (
+    DEV.replace("    allow_cidrs: []", "    allow_cidrs: [0.0.0.0/0]"),
+    ["api.waf.allow_cidrs", "0.0.0.0/0 allows every address before any other WAF rule runs"],
+)
+CASES["waf-allows-every-ipv6"] = (
+    DEV.replace("    allow_cidrs: []", '    allow_cidrs: ["::/0"]'),
+    ["api.waf.allow_cidrs.0", "valid IPv4 network"],
+)
+CASES["unknown-primary-region"] = (
+    DEV.replace("primary_region: us-east-2", "primary_region: us-east-9"),
+    ["primary_region", "unknown AWS region 'us-east-9'"],
+)
+CASES["no-tier"] = (
+    DEV.replace("tier: development\n", ""),
+    ["tier: required but missing"],
+)
+# Production rules, keyed on tier (prod.yaml is written in place of dev.yaml's slot below).
+PROD = (ENVIRONMENTS_DIR / "prod.yaml").read_text()
+PROD_CASES = {
+    "production-without-recipients": (
+        PROD.replace("  emails:\n    - platform-alerts+prod@example.com", "  emails: []"),
+        ["tier production requires alerts.emails"],
+    ),
+    "production-without-tasks": (
+        PROD.replace("  min_tasks: 1\n  max_tasks: 10", "  min_tasks: 0\n  max_tasks: 10"),
+        ["tier production requires compute.min_tasks >= 1"],
+    ),
+    "production-without-hosts": (
+        PROD.replace(
+            "  min_size: 1\n  max_size: 3\n  desired_capacity: 1", "  min_size: 0\n  max_size: 3\n  desired_capacity: 0"
+        ),
+        ["tier production requires tablesleuth.min_size >= 1"],
+    ),
+    "prod-named-but-not-production": (
+        PROD.replace("tier: production", "tier: development"),
+        ["an environment named prod must set tier: production"],
+    ),
+}
+
 # Overlap: the TableSleuth VPC moved inside the refactor VPC's range.
 CASES["overlapping-cidrs"] = (
     DEV.replace("cidr: 10.10.0.0/16", "cidr: 10.20.128.0/17"),
@@ -72,6 +118,7 @@ def _synth(env_dir: Path, outdir: Path, selector: str) -> subprocess.CompletedPr
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_broken_file_fails_clearly_and_synthesizes_nothing(tmp_path, case):
     text, expected = CASES[case]
+    assert text != DEV, "the case must change the file"
     env_dir = tmp_path / "environments"
     env_dir.mkdir()
     (env_dir / "dev.yaml").write_text(text)
@@ -108,3 +155,24 @@ def test_file_name_and_name_field_must_agree(tmp_path):
     result = _synth(env_dir, tmp_path / "out", "qa")
     assert result.returncode == 2
     assert "qa.yaml: name: is 'dev' but the file is qa.yaml" in result.stderr
+
+
+@pytest.mark.parametrize("case", sorted(PROD_CASES))
+def test_broken_production_file_fails_clearly(tmp_path, case):
+    text, expected = PROD_CASES[case]
+    assert text != PROD, "the case must change the file"
+    env_dir = tmp_path / "environments"
+    env_dir.mkdir()
+    (env_dir / "prod.yaml").write_text(text)
+    (env_dir / "local.yaml").write_text((ENVIRONMENTS_DIR / "local.yaml").read_text())
+    outdir = tmp_path / "cdktf.out"
+
+    result = _synth(env_dir, outdir, "local,prod")
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: ")
+    assert "prod.yaml" in result.stderr
+    for fragment in expected:
+        assert fragment in result.stderr
+    assert not outdir.exists()

@@ -96,7 +96,7 @@ def test_prod_requires_protection_multi_az_and_nat_per_az():
 
     one_az = copy.deepcopy(prod)
     one_az["networks"]["refactor"]["us-east-2"]["az_count"] = 1
-    assert "multi-AZ" in _errors(one_az)
+    assert "at least 2 availability zones" in _errors(one_az)
 
 
 def test_dev_may_run_without_deletion_protection(dev_data):
