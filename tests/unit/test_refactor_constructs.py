@@ -177,14 +177,24 @@ def test_alb_admits_only_the_vpc(lb_out):
 # --- Cognito -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("mfa", "advanced"), [("ON", True), ("OFF", False)])
-def test_user_pool_mfa_and_advanced_security_follow_config(mfa, advanced):
+@pytest.mark.parametrize(("mfa", "advanced", "plan"), [("ON", True, "PLUS"), ("OFF", False, "ESSENTIALS")])
+def test_user_pool_mfa_and_advanced_security_follow_config(mfa, advanced, plan):
     stack = _stack()
     UserPool(
-        stack, "u", name="x", mfa=mfa, advanced_security=advanced, password_min_length=14, deletion_protection=True
+        stack,
+        "u",
+        name="x",
+        mfa=mfa,
+        advanced_security=advanced,
+        feature_plan=plan,
+        password_min_length=14,
+        deletion_protection=True,
     )
     (pool,) = _of(_synth(stack), CognitoUserPool.TF_RESOURCE_TYPE)
     assert pool["mfa_configuration"] == mfa
+    # A4: the tier is always stated; threat protection comes only with PLUS.
+    assert pool["user_pool_tier"] == plan
+    assert "email_configuration" not in pool  # no SES identity given: Cognito's default sender
     assert ("software_token_mfa_configuration" in pool) is (mfa != "OFF")
     assert pool.get("user_pool_add_ons", {}).get("advanced_security_mode") == ("ENFORCED" if advanced else None)
     policy = pool["password_policy"]
@@ -193,6 +203,46 @@ def test_user_pool_mfa_and_advanced_security_follow_config(mfa, advanced):
     )
     assert pool["admin_create_user_config"]["allow_admin_create_user_only"] is True
     assert pool["deletion_protection"] == "ACTIVE"
+
+
+def test_threat_protection_without_plus_is_refused_at_synth():
+    """A4: AWS answers FeatureUnavailableInTierException; the construct refuses it first."""
+    with pytest.raises(ValueError, match="PLUS"):
+        UserPool(
+            _stack(),
+            "u",
+            name="x",
+            mfa="ON",
+            advanced_security=True,
+            feature_plan="ESSENTIALS",
+            password_min_length=14,
+            deletion_protection=True,
+        )
+
+
+def test_user_pool_sends_mail_through_the_configured_ses_identity():
+    """C25: DEVELOPER sending through a verified SES identity, not Cognito's capped default."""
+    from environments.schema import CognitoEmailConfig
+
+    stack = _stack()
+    identity = "arn:aws:ses:us-east-2:111111111111:identity/example.com"
+    UserPool(
+        stack,
+        "u",
+        name="x",
+        mfa="ON",
+        advanced_security=True,
+        feature_plan="PLUS",
+        password_min_length=14,
+        deletion_protection=True,
+        email=CognitoEmailConfig(source_arn=identity, from_address="App <no-reply@example.com>"),
+    )
+    (pool,) = _of(_synth(stack), CognitoUserPool.TF_RESOURCE_TYPE)
+    assert pool["email_configuration"] == {
+        "email_sending_account": "DEVELOPER",
+        "source_arn": identity,
+        "from_email_address": "App <no-reply@example.com>",
+    }
 
 
 # --- REST API ----------------------------------------------------------------------------------
@@ -342,6 +392,21 @@ def test_credentials_reach_the_container_only_as_secrets(spot_service):
     assert all("PASSWORD" not in e["name"] and "TOKEN" not in e["name"] for e in app["environment"])
     assert app["readonlyRootFilesystem"] is True
     assert task["requires_compatibilities"] == ["FARGATE"] and task["network_mode"] == "awsvpc"
+
+
+def test_ecs_exec_agent_can_write_with_a_read_only_root(spot_service):
+    """A6: ECS Exec's SSM agent writes under these paths; with readonlyRootFilesystem they must be
+    writable task volumes, or every `aws ecs execute-command` fails."""
+    (service,) = _of(spot_service, EcsService.TF_RESOURCE_TYPE)
+    assert service["enable_execute_command"] is True
+    (task,) = _of(spot_service, EcsTaskDefinition.TF_RESOURCE_TYPE)
+    app = next(c for c in json.loads(task["container_definitions"]) if c["name"] == "app")
+    assert app["readonlyRootFilesystem"] is True and app["linuxParameters"]["initProcessEnabled"] is True
+    mounted = {m["containerPath"]: m["sourceVolume"] for m in app["mountPoints"]}
+    volumes = {v["name"] for v in task["volume"]}
+    for path in ("/var/lib/amazon/ssm", "/var/log/amazon/ssm", "/managed-agents"):
+        assert path in mounted and mounted[path] in volumes
+        assert "host_path" not in next(v for v in task["volume"] if v["name"] == mounted[path])
 
 
 def test_repository_is_immutable_scanned_and_encrypted_and_autoscaling_tracks_cpu(spot_service):
