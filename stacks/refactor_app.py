@@ -133,6 +133,8 @@ class RefactorAppStack(EnvironmentStack):
             nlb_arn=self.load_balancer.nlb.arn,
             backend_host=backend_host,
             user_pool_arn=self.user_pool.arn,
+            # The static site (refactor-edge) is the browser front end, on another origin.
+            cors_origin=f"https://{env.edge.subdomain}.{env.domain}",
             throttle=api.throttle,
             cache=api.cache,
             usage_plans=api.usage_plans,

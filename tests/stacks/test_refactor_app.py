@@ -274,3 +274,40 @@ def test_edge_waf_keeps_the_common_rule_set_whole(env_name, stack_json):
         "rule_action_override" not in rules["AWSManagedRulesCommonRuleSet"]["statement"]["managed_rule_group_statement"]
     )
     assert "body-over-backend-limit" not in rules
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_cloudfront_serves_ipv6_where_an_aaaa_alias_is_published(env_name, stack_json):
+    """C26: the provider defaults is_ipv6_enabled to false, which leaves the AAAA alias empty."""
+    stack = edge(stack_json, env_name)
+    records = [r for r in resources(stack, "aws_route53_record") if r["type"] == "AAAA"]
+    for dist in resources(stack, CloudfrontDistribution.TF_RESOURCE_TYPE):
+        assert records and dist["is_ipv6_enabled"] is True
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_cloudfront_log_bucket_has_awss_documented_delivery_statements(env_name, environments, stack_json):
+    """C22: without AWS's own AWSLogDeliveryWrite/AWSLogDeliveryAclCheck statements, CloudWatch Logs
+    appends them on the first delivery and the bucket policy drifts."""
+    env = environments[env_name]
+    stack = edge(stack_json, env_name)
+    bucket = f"arn:aws:s3:::{env.name}-refactor-edge-logs-{env.account_id}"
+    statements = {
+        st["sid"]: st
+        for doc in stack["data"]["aws_iam_policy_document"].values()
+        for st in doc.get("statement", [])
+        if st.get("sid", "").startswith("AWSLogDelivery")
+    }
+    write, acl = statements["AWSLogDeliveryWrite"], statements["AWSLogDeliveryAclCheck"]
+    for statement in (write, acl):
+        assert statement["principals"] == [{"type": "Service", "identifiers": ["delivery.logs.amazonaws.com"]}]
+        conditions = {(c["test"], c["variable"]): c["values"] for c in statement["condition"]}
+        assert conditions[("StringEquals", "aws:SourceAccount")] == [env.account_id]
+        assert conditions[("ArnLike", "aws:SourceArn")] == [
+            f"arn:aws:logs:us-east-1:{env.account_id}:delivery-source:*"
+        ]
+    assert write["actions"] == ["s3:PutObject"]
+    assert write["resources"] == [f"{bucket}/cloudfront/AWSLogs/{env.account_id}/*"]
+    write_conditions = {(c["test"], c["variable"]): c["values"] for c in write["condition"]}
+    assert write_conditions[("StringEquals", "s3:x-amz-acl")] == ["bucket-owner-full-control"]
+    assert acl["actions"] == ["s3:GetBucketAcl"] and acl["resources"] == [bucket]

@@ -7,8 +7,12 @@ import json
 import cdktf
 import pytest
 from cdktf_cdktf_provider_aws.api_gateway_api_key import ApiGatewayApiKey
+from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
+from cdktf_cdktf_provider_aws.api_gateway_gateway_response import ApiGatewayGatewayResponse
 from cdktf_cdktf_provider_aws.api_gateway_integration import ApiGatewayIntegration
+from cdktf_cdktf_provider_aws.api_gateway_integration_response import ApiGatewayIntegrationResponse
 from cdktf_cdktf_provider_aws.api_gateway_method import ApiGatewayMethod
+from cdktf_cdktf_provider_aws.api_gateway_method_response import ApiGatewayMethodResponse
 from cdktf_cdktf_provider_aws.api_gateway_method_settings import ApiGatewayMethodSettings
 from cdktf_cdktf_provider_aws.api_gateway_usage_plan import ApiGatewayUsagePlan
 from cdktf_cdktf_provider_aws.appautoscaling_policy import AppautoscalingPolicy
@@ -259,6 +263,7 @@ def api_out() -> dict:
         nlb_arn="arn:aws:elasticloadbalancing:us-east-2:111111111111:loadbalancer/net/x/1",
         backend_host="internal-api.example.com",
         user_pool_arn="arn:aws:cognito-idp:us-east-2:111111111111:userpool/p",
+        cors_origin="https://static.example.com",
         throttle=ThrottleConfig(rate_limit=100, burst_limit=200),
         cache=ApiCacheConfig(enabled=True, size_gb="0.5", ttl_seconds=300),
         usage_plans=[
@@ -301,6 +306,60 @@ def test_integrations_reach_the_backend_through_the_vpc_link_and_get_caches_on_i
     get = next(i for i in by_type if i["integration_http_method"] == "GET")
     assert "method.request.querystring.id" in get["cache_key_parameters"]
     assert all("cache_key_parameters" not in i for i in by_type if i["integration_http_method"] != "GET")
+
+
+def test_get_cache_is_keyed_per_caller(api_out):
+    """B10: the cache key includes the Authorization header, declared on the GET method, so one
+    user's cached response is never served to another."""
+    get = next(
+        i
+        for i in _of(api_out, ApiGatewayIntegration.TF_RESOURCE_TYPE)
+        if i["type"] == "HTTP_PROXY" and i["integration_http_method"] == "GET"
+    )
+    assert "method.request.header.Authorization" in get["cache_key_parameters"]
+    method = next(m for m in _of(api_out, ApiGatewayMethod.TF_RESOURCE_TYPE) if m["http_method"] == "GET")
+    # API Gateway uses a cache key parameter only when the method declares it.
+    assert set(get["cache_key_parameters"]) <= set(method["request_parameters"])
+
+
+CORS_ORIGIN = "'https://static.example.com'"
+
+
+def test_preflight_answers_with_the_static_site_origin(api_out):
+    """C19a: browsers refuse a preflight without Access-Control-Allow-Origin."""
+    (integration_response,) = _of(api_out, ApiGatewayIntegrationResponse.TF_RESOURCE_TYPE)
+    params = integration_response["response_parameters"]
+    assert params["method.response.header.Access-Control-Allow-Origin"] == CORS_ORIGIN
+    assert "Authorization" in params["method.response.header.Access-Control-Allow-Headers"]
+    (method_response,) = _of(api_out, ApiGatewayMethodResponse.TF_RESOURCE_TYPE)
+    assert set(method_response["response_parameters"]) == set(params)
+
+
+def test_deployment_follows_and_redeploys_on_the_preflight_and_gateway_responses(api_out):
+    """C19b: the snapshot must include the OPTIONS mock and its responses, and change with them."""
+    (deployment,) = _of(api_out, ApiGatewayDeployment.TF_RESOURCE_TYPE)
+    trigger = deployment["triggers"]["redeployment"]
+    for kind in (
+        ApiGatewayMethodResponse.TF_RESOURCE_TYPE,
+        ApiGatewayIntegrationResponse.TF_RESOURCE_TYPE,
+        ApiGatewayGatewayResponse.TF_RESOURCE_TYPE,
+    ):
+        for logical_id in api_out["resource"][kind]:
+            assert f"{kind}.{logical_id}" in deployment["depends_on"]
+            assert f"{kind}.{logical_id}.id" in trigger
+    options = next(
+        k for k, m in api_out["resource"][ApiGatewayMethod.TF_RESOURCE_TYPE].items() if m["http_method"] == "OPTIONS"
+    )
+    assert f"{ApiGatewayMethod.TF_RESOURCE_TYPE}.{options}" in deployment["depends_on"]
+    assert f"{ApiGatewayMethod.TF_RESOURCE_TYPE}.{options}.id" in trigger
+
+
+def test_gateway_errors_carry_cors_headers(api_out):
+    """C19c: the gateway's own 401/403/429/5XX reach the browser as statuses, not CORS failures."""
+    responses = {r["response_type"]: r for r in _of(api_out, ApiGatewayGatewayResponse.TF_RESOURCE_TYPE)}
+    assert set(responses) == {"DEFAULT_4XX", "DEFAULT_5XX"}
+    for response in responses.values():
+        assert response["response_parameters"]["gatewayresponse.header.Access-Control-Allow-Origin"] == CORS_ORIGIN
 
 
 def test_stage_caches_get_for_five_minutes_and_throttles_but_never_caches_writes(api_out):
