@@ -155,6 +155,15 @@ def test_alb_is_internal_drops_bad_headers_logs_and_is_protected(lb_out):
     assert alb["enable_deletion_protection"] is True and nlb["enable_deletion_protection"] is True
 
 
+def test_nlb_keeps_no_access_logs_it_could_never_fill(lb_out):
+    """B12: an NLB logs only TLS connections; this one is a TCP pass-through to the ALB, whose logs
+    record every request. Nothing should pretend otherwise."""
+    (nlb,) = [lb for lb in _of(lb_out, Lb.TF_RESOURCE_TYPE) if lb["load_balancer_type"] == "network"]
+    assert "access_logs" not in nlb
+    listeners = [li for li in _of(lb_out, LbListener.TF_RESOURCE_TYPE) if "nlb" in li["load_balancer_arn"]]
+    assert listeners and all(li["protocol"] == "TCP" for li in listeners)  # no TLS listener to log
+
+
 def test_https_uses_tls13_and_http_only_redirects(lb_out):
     listeners = {(li["port"], li["protocol"]): li for li in _of(lb_out, LbListener.TF_RESOURCE_TYPE)}
     assert listeners[(443, "HTTPS")]["ssl_policy"] == TLS13_POLICY
