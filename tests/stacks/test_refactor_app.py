@@ -311,3 +311,12 @@ def test_cloudfront_log_bucket_has_awss_documented_delivery_statements(env_name,
     write_conditions = {(c["test"], c["variable"]): c["values"] for c in write["condition"]}
     assert write_conditions[("StringEquals", "s3:x-amz-acl")] == ["bucket-owner-full-control"]
     assert acl["actions"] == ["s3:GetBucketAcl"] and acl["resources"] == [bucket]
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_user_pool_tier_is_ignored_only_on_the_emulator(env_name, environments, stack_json):
+    """A4: every pool states its tier; moto drops UserPoolTier on read, so only local ignores it."""
+    (pool,) = resources(app(stack_json, env_name), "aws_cognito_user_pool")
+    assert pool["user_pool_tier"] == environments[env_name].api.cognito.feature_plan
+    ignored = pool.get("lifecycle", {}).get("ignore_changes")
+    assert ignored == (["user_pool_tier"] if environments[env_name].local_aws else None)
