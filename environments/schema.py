@@ -218,7 +218,17 @@ class DatabaseConfig(StrictModel):
     backup_retention: int = Field(ge=1, le=35, description="days")
     deletion_protection: bool
     reader_count: int = Field(default=0, ge=0, le=15)
-    engine_version: str = Field(default="16.6", pattern=r"^1[3-9]\.\d+$", description="Aurora PostgreSQL")
+    engine_version: str = Field(
+        default="16.6",
+        pattern=r"^1[3-9]\.\d+$",
+        description="Aurora PostgreSQL version a new cluster starts on; automatic minor upgrades move it on "
+        "without a diff (the major, which names the parameter group family, changes only on purpose)",
+    )
+    app_username: str = Field(
+        default="refactor_app",
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description="the app's own PostgreSQL role (IAM authentication, no password); never the master user",
+    )
     backup_window: str = Field(default="03:00-04:00", pattern=TIME_WINDOW, description="UTC, hh:mm-hh:mm")
     maintenance_window: str = Field(
         default="sun:04:00-sun:05:00", pattern=WEEKLY_WINDOW, description="UTC, ddd:hh:mm-ddd:hh:mm"
@@ -377,6 +387,13 @@ class ApiCacheConfig(StrictModel):
 
 class ApiWafConfig(StrictModel):
     rate_limit: int = Field(ge=10, le=2_000_000_000, description="requests per IP per 5 minutes")
+    max_body_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        ge=1024,
+        le=10 * 1024 * 1024,
+        description="the backend's request body limit; WAF blocks larger declared bodies (API Gateway's own "
+        "hard limit is 10 MB). The managed common rule set's 8 KB body rule counts instead",
+    )
     allow_cidrs: list[Cidr] = Field(default_factory=list, description="always allowed, evaluated before other rules")
     block_cidrs: list[Cidr] = Field(default_factory=list)
     log_retention_days: int = 90
@@ -412,10 +429,47 @@ class ApiWafConfig(StrictModel):
         return self
 
 
+class CognitoEmailConfig(StrictModel):
+    """Cognito mail through your own verified SES identity (EmailSendingAccount DEVELOPER). The
+    default sender's small daily cap silently stops invitations and resets at production volume."""
+
+    source_arn: Arn = Field(
+        description="a verified SES identity (domain or address), e.g. arn:aws:ses:<region>:<account>:identity/<domain>"
+    )
+    from_address: str = Field(
+        pattern=r"^([^<>]+ <)?[^@\s<>]+@[^@\s<>]+\.[a-z]{2,}>?$",
+        description="From: header, an address of that identity, optionally 'Name <address>'",
+    )
+
+    @field_validator("source_arn")
+    @classmethod
+    def _ses_identity(cls, arn: str) -> str:
+        if not arn.startswith("arn:aws:ses:") or ":identity/" not in arn:
+            raise ValueError(f"{arn} is not an SES identity ARN (arn:aws:ses:<region>:<account>:identity/<name>)")
+        return arn
+
+
 class CognitoConfig(StrictModel):
     mfa: Literal["OFF", "OPTIONAL", "ON"]
-    advanced_security: bool = Field(description="Cognito threat protection (ENFORCED); billed per MAU")
+    advanced_security: bool = Field(description="Cognito threat protection (ENFORCED); billed per MAU; needs PLUS")
+    feature_plan: Literal["LITE", "ESSENTIALS", "PLUS"] = Field(
+        default="ESSENTIALS",
+        description="the user pool tier (user_pool_tier); AWS gives new pools ESSENTIALS, threat protection needs PLUS",
+    )
     password_min_length: int = Field(default=14, ge=12, le=99)
+    email: CognitoEmailConfig | None = Field(
+        default=None, description="send through a verified SES identity; required in prod"
+    )
+
+    @model_validator(mode="after")
+    def _threat_protection_needs_plus(self) -> CognitoConfig:
+        if self.advanced_security and self.feature_plan != "PLUS":
+            raise ValueError(
+                f"advanced_security: true (threat protection, ENFORCED) needs feature_plan: PLUS, not "
+                f"{self.feature_plan}; AWS refuses it on other tiers (FeatureUnavailableInTierException). "
+                "Set api.cognito.feature_plan: PLUS or advanced_security: false"
+            )
+        return self
 
 
 class ApiConfig(StrictModel):
@@ -781,6 +835,12 @@ class EmulatorWorkarounds(StrictModel):
         "cache subnet group is deleted, so Redis could be neither built as designed nor destroyed",
     )
 
+    skip_database_app_role: bool = Field(
+        default=False,
+        description="moto has no RDS EnableHttpEndpoint (the Data API) and runs no SQL, so the app's "
+        "database role cannot be created there; the Data API and the bootstrap run stay off",
+    )
+
 
 class Environment(StrictModel):
     """One deployment environment: an account, its regions and every workload's settings."""
@@ -934,6 +994,11 @@ class Environment(StrictModel):
             raise ValueError("prod requires database.deletion_protection: true")
         if self.api.cognito.mfa != "ON" or not self.api.cognito.advanced_security:
             raise ValueError("prod requires api.cognito.mfa: ON and api.cognito.advanced_security: true")
+        if self.api.cognito.email is None:
+            raise ValueError(
+                "prod requires api.cognito.email (source_arn of a verified SES identity, from_address): "
+                "Cognito's default sender caps daily mail below production volume"
+            )
         if self.compute.use_spot:
             raise ValueError("prod runs on-demand only: set compute.use_spot: false")
         if self.database.reader_count < 1:

@@ -19,6 +19,7 @@ from cdktf_cdktf_provider_aws.api_gateway_domain_name import (
     ApiGatewayDomainName,
     ApiGatewayDomainNameEndpointConfiguration,
 )
+from cdktf_cdktf_provider_aws.api_gateway_gateway_response import ApiGatewayGatewayResponse
 from cdktf_cdktf_provider_aws.api_gateway_integration import ApiGatewayIntegration
 from cdktf_cdktf_provider_aws.api_gateway_integration_response import ApiGatewayIntegrationResponse
 from cdktf_cdktf_provider_aws.api_gateway_method import ApiGatewayMethod
@@ -51,9 +52,17 @@ from environments.schema import ApiCacheConfig, ThrottleConfig, UsagePlanConfig
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 CACHED_METHOD = "GET"
 PROXY_PATH = "{proxy+}"
-# The seed's cache key: GET /<path>?id=... is cached per id (and per path, so two resources
-# with the same id never share an entry).
-CACHE_KEY_PARAMETERS = ("method.request.path.proxy", "method.request.querystring.id")
+# GET /<path>?id=... is cached per id and per path (two resources with the same id never share
+# an entry) and per caller: responses are user-scoped, so without the Authorization header in
+# the key user B would be served user A's cached response. A parameter must be declared in the
+# method's request parameters to be part of the key.
+AUTHORIZATION_HEADER = "method.request.header.Authorization"
+CACHE_KEY_PARAMETERS = ("method.request.path.proxy", "method.request.querystring.id", AUTHORIZATION_HEADER)
+CORS_ALLOW_HEADERS = "'Authorization,Content-Type,X-Api-Key'"
+CORS_ALLOW_METHODS = "'GET,POST,PUT,PATCH,DELETE,OPTIONS'"
+# The gateway's own answers (401 from Cognito, 403 missing API key, 429 throttled, 5XX) need CORS
+# headers too, or the browser reports an opaque CORS error instead of the status.
+GATEWAY_RESPONSES_WITH_CORS = ("DEFAULT_4XX", "DEFAULT_5XX")
 
 ACCESS_LOG_FORMAT = json.dumps(
     {
@@ -81,7 +90,8 @@ ACCESS_LOG_FORMAT = json.dumps(
 
 class PrivateRestApi(Construct):
     """`backend_host` is the name the ALB certificate covers; the VPC link carries the connection,
-    so that name needs no DNS record."""
+    so that name needs no DNS record. `cors_origin` is the browser front end's origin
+    (https://static.<domain>), the one origin preflight and gateway responses allow."""
 
     def __init__(
         self,
@@ -93,6 +103,7 @@ class PrivateRestApi(Construct):
         nlb_arn: str,
         backend_host: str,
         user_pool_arn: str,
+        cors_origin: str,
         throttle: ThrottleConfig,
         cache: ApiCacheConfig,
         usage_plans: Sequence[UsagePlanConfig],
@@ -141,6 +152,7 @@ class PrivateRestApi(Construct):
             parameters = {"method.request.path.proxy": True}
             if verb == CACHED_METHOD:
                 parameters["method.request.querystring.id"] = False
+                parameters[AUTHORIZATION_HEADER] = True  # the Cognito authorizer requires it anyway
             method = ApiGatewayMethod(
                 self,
                 f"method-{verb.lower()}",
@@ -169,17 +181,38 @@ class PrivateRestApi(Construct):
                 cache_key_parameters=list(CACHE_KEY_PARAMETERS) if verb == CACHED_METHOD else None,
                 timeout_milliseconds=29000,
             )
-        self._cors_preflight()
+        self.cors_origin = cors_origin
+        preflight = self._cors_preflight()
+        self.gateway_responses = [
+            ApiGatewayGatewayResponse(
+                self,
+                f"gateway-{response_type.lower().replace('_', '-')}",
+                rest_api_id=self.api.id,
+                response_type=response_type,
+                response_parameters=self._cors_headers("gatewayresponse.header"),
+            )
+            for response_type in GATEWAY_RESPONSES_WITH_CORS
+        ]
 
-        redeploy_on = [self.proxy.id, self.authorizer.id, self.validator.id]
-        redeploy_on += [m.id for m in self.methods.values()] + [i.id for i in self.integrations.values()]
+        # A deployment is a snapshot: it must follow (depends_on) and be re-made on (triggers) every
+        # piece of the API, the OPTIONS mock and its responses and the gateway responses included,
+        # or it can capture a preflight that answers 500 and never pick up the fix.
+        parts = [
+            self.proxy,
+            self.authorizer,
+            self.validator,
+            *self.methods.values(),
+            *self.integrations.values(),
+            *preflight,
+            *self.gateway_responses,
+        ]
         self.deployment = ApiGatewayDeployment(
             self,
             "deployment",
             rest_api_id=self.api.id,
-            triggers={"redeployment": Fn.sha1(Fn.jsonencode(redeploy_on))},
+            triggers={"redeployment": Fn.sha1(Fn.jsonencode([part.id for part in parts]))},
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
-            depends_on=[*self.integrations.values(), self.preflight_integration],
+            depends_on=[part for part in parts if part is not self.proxy],
         )
         self.access_log_group = CloudwatchLogGroup(
             self,
@@ -267,8 +300,17 @@ class PrivateRestApi(Construct):
             ),
         )
 
-    def _cors_preflight(self) -> None:
-        """OPTIONS answers CORS preflight without a token (browsers send none); a mock, no backend."""
+    def _cors_headers(self, prefix: str) -> dict[str, str]:
+        return {
+            f"{prefix}.Access-Control-Allow-Origin": f"'{self.cors_origin}'",
+            f"{prefix}.Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
+            f"{prefix}.Access-Control-Allow-Methods": CORS_ALLOW_METHODS,
+        }
+
+    def _cors_preflight(self) -> list:
+        """OPTIONS answers CORS preflight without a token (browsers send none); a mock, no backend.
+
+        Returns the method, integration and both responses, which the deployment must include."""
         method = ApiGatewayMethod(
             self,
             "method-options",
@@ -288,10 +330,8 @@ class PrivateRestApi(Construct):
             type="MOCK",
             request_templates={"application/json": '{"statusCode": 200}'},
         )
-        headers = {
-            "method.response.header.Access-Control-Allow-Headers": "'Authorization,Content-Type,X-Api-Key'",
-            "method.response.header.Access-Control-Allow-Methods": "'GET,POST,PUT,PATCH,DELETE,OPTIONS'",
-        }
+        # Browsers refuse a preflight without Access-Control-Allow-Origin.
+        headers = self._cors_headers("method.response.header")
         response = ApiGatewayMethodResponse(
             self,
             "options-200",
@@ -301,7 +341,7 @@ class PrivateRestApi(Construct):
             status_code="200",
             response_parameters=dict.fromkeys(headers, True),
         )
-        ApiGatewayIntegrationResponse(
+        integration_response = ApiGatewayIntegrationResponse(
             self,
             "options-200-integration",
             rest_api_id=self.api.id,
@@ -309,8 +349,9 @@ class PrivateRestApi(Construct):
             http_method=method.http_method,
             status_code=response.status_code,
             response_parameters=headers,
-            depends_on=[self.preflight_integration],
+            depends_on=[self.preflight_integration, response],
         )
+        return [method, self.preflight_integration, response, integration_response]
 
     def _method_settings(
         self, id_: str, path: str, *, throttle: ThrottleConfig, cache: ApiCacheConfig, caching: bool

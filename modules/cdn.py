@@ -109,6 +109,8 @@ class StaticSite(Construct):
             comment=f"{name} static assets",
             price_class=price_class,
             http_version="http2and3",
+            # The edge stack publishes an AAAA alias; the provider's default (false) would leave it empty.
+            is_ipv6_enabled=True,
             default_root_object="index.html",
             aliases=aliases,
             web_acl_id=web_acl_arn,
@@ -176,18 +178,36 @@ class StaticSite(Construct):
         )
 
     @staticmethod
-    def log_delivery_statement(*, bucket_arn: str, account_id: str) -> Statement:
-        """The log bucket policy statement CloudWatch vended-log delivery (CloudFront logging v2) needs."""
-        return Statement(
-            sid="CloudFrontLogDeliveryWrites",
-            actions=["s3:PutObject"],
-            resources=[f"{bucket_arn}/cloudfront/AWSLogs/{account_id}/*"],
-            principals={"Service": ["delivery.logs.amazonaws.com"]},
-            conditions=[
-                ("StringEquals", "aws:SourceAccount", [account_id]),
-                ("ArnLike", "aws:SourceArn", [f"arn:aws:logs:us-east-1:{account_id}:delivery-source:*"]),
-            ],
-        )
+    def log_delivery_statements(*, bucket_arn: str, account_id: str) -> list[Statement]:
+        """The log bucket statements CloudWatch vended-log delivery (CloudFront logging v2) expects.
+
+        AWS's documented pair ("Logs sent to Amazon S3", AWS-logs-infrastructure-V2-S3): when the
+        bucket policy lacks them, CloudWatch Logs appends its own on the first delivery, which the
+        next plan reports as drift and the next apply strips. Same Sids, actions, principal and
+        conditions, scoped to this account's us-east-1 delivery sources and the cloudfront/ prefix.
+        """
+        source = [("StringEquals", "aws:SourceAccount", [account_id])]
+        source_arn = ("ArnLike", "aws:SourceArn", [f"arn:aws:logs:us-east-1:{account_id}:delivery-source:*"])
+        return [
+            Statement(
+                sid="AWSLogDeliveryWrite",
+                actions=["s3:PutObject"],
+                resources=[f"{bucket_arn}/cloudfront/AWSLogs/{account_id}/*"],
+                principals={"Service": ["delivery.logs.amazonaws.com"]},
+                conditions=[
+                    ("StringEquals", "s3:x-amz-acl", ["bucket-owner-full-control"]),
+                    *source,
+                    source_arn,
+                ],
+            ),
+            Statement(
+                sid="AWSLogDeliveryAclCheck",
+                actions=["s3:GetBucketAcl"],
+                resources=[bucket_arn],
+                principals={"Service": ["delivery.logs.amazonaws.com"]},
+                conditions=[*source, source_arn],
+            ),
+        ]
 
     @staticmethod
     def key_grant(*, account_id: str) -> Statement:

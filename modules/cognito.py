@@ -9,6 +9,7 @@ from cdktf_cdktf_provider_aws.cognito_user_pool import (
     CognitoUserPoolAccountRecoverySetting,
     CognitoUserPoolAccountRecoverySettingRecoveryMechanism,
     CognitoUserPoolAdminCreateUserConfig,
+    CognitoUserPoolEmailConfiguration,
     CognitoUserPoolPasswordPolicy,
     CognitoUserPoolSoftwareTokenMfaConfiguration,
     CognitoUserPoolUserPoolAddOns,
@@ -18,6 +19,8 @@ from cdktf_cdktf_provider_aws.cognito_user_pool_client import (
     CognitoUserPoolClientTokenValidityUnits,
 )
 from constructs import Construct
+
+from environments.schema import CognitoEmailConfig
 
 
 class UserPool(Construct):
@@ -29,21 +32,35 @@ class UserPool(Construct):
         name: str,
         mfa: Literal["OFF", "OPTIONAL", "ON"],
         advanced_security: bool,
+        feature_plan: Literal["LITE", "ESSENTIALS", "PLUS"],
         password_min_length: int,
         deletion_protection: bool,
+        email: CognitoEmailConfig | None = None,
     ) -> None:
         super().__init__(scope, id_)
+        if advanced_security and feature_plan != "PLUS":
+            # AWS answers FeatureUnavailableInTierException; fail at synth, not at apply.
+            raise ValueError(f"{name}: threat protection (advanced_security) needs the PLUS tier, not {feature_plan}")
         settings: dict = {}
         if mfa != "OFF":
             # TOTP apps only: SMS MFA needs an SNS role and is open to SIM swapping.
             settings["software_token_mfa_configuration"] = CognitoUserPoolSoftwareTokenMfaConfiguration(enabled=True)
         if advanced_security:
             settings["user_pool_add_ons"] = CognitoUserPoolUserPoolAddOns(advanced_security_mode="ENFORCED")
+        if email is not None:
+            # Our verified SES identity instead of Cognito's capped default sender.
+            settings["email_configuration"] = CognitoUserPoolEmailConfiguration(
+                email_sending_account="DEVELOPER",
+                source_arn=email.source_arn,
+                from_email_address=email.from_address,
+            )
         self.pool = CognitoUserPool(
             self,
             "pool",
             name=name,
             mfa_configuration=mfa,
+            # Stated, not defaulted: the tier decides which features AWS accepts (and the price).
+            user_pool_tier=feature_plan,
             username_attributes=["email"],
             auto_verified_attributes=["email"],
             password_policy=CognitoUserPoolPasswordPolicy(

@@ -56,6 +56,14 @@ from environments.schema import ComputeConfig
 from modules.iam import Statement, assume_role_policy, policy_document
 
 XRAY_DAEMON_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.14"
+# ECS Exec injects the SSM agent, which writes its state, logs and the agent binaries' working
+# files here; with a read-only root it crashes and every `execute-command` fails
+# (aws/containers-roadmap#1359). Task-private writable volumes keep the root read-only.
+EXEC_AGENT_PATHS = {
+    "ssm-agent-state": "/var/lib/amazon/ssm",
+    "ssm-agent-logs": "/var/log/amazon/ssm",
+    "managed-agents": "/managed-agents",
+}
 UNTAGGED_IMAGE_DAYS = 14
 KEPT_IMAGES = 30
 
@@ -189,8 +197,16 @@ class ContainerService(Construct):
                     actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                     resources=[f"{self.log_group.arn}:*"],
                 ),
-                Statement(
-                    sid="ReadNamedSecrets", actions=["secretsmanager:GetSecretValue"], resources=list(secret_arns)
+                *(
+                    [
+                        Statement(
+                            sid="ReadNamedSecrets",
+                            actions=["secretsmanager:GetSecretValue"],
+                            resources=list(secret_arns),
+                        )
+                    ]
+                    if secret_arns
+                    else []
                 ),
                 Statement(sid="ReadNamedParameters", actions=["ssm:GetParameters"], resources=list(parameter_arns)),
                 Statement(sid="DecryptSecrets", actions=["kms:Decrypt"], resources=[secrets_kms_key_arn]),
@@ -242,7 +258,10 @@ class ContainerService(Construct):
             "portMappings": [{"containerPort": container_port, "protocol": "tcp"}],
             "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
             "secrets": [{"name": s.name, "valueFrom": s.value_from} for s in secrets],
-            "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp"}],  # noqa: S108 - task-private scratch; the root is read-only
+            "mountPoints": [
+                {"sourceVolume": "tmp", "containerPath": "/tmp"},  # noqa: S108 - task-private scratch; the root is read-only
+                *({"sourceVolume": v, "containerPath": path} for v, path in EXEC_AGENT_PATHS.items()),
+            ],
             "linuxParameters": {"initProcessEnabled": True},  # lets ECS Exec's agent run
             "logConfiguration": {"logDriver": "awslogs", "options": {**log_options, "awslogs-stream-prefix": "app"}},
         }
@@ -267,7 +286,7 @@ class ContainerService(Construct):
             runtime_platform=EcsTaskDefinitionRuntimePlatform(
                 operating_system_family="LINUX", cpu_architecture="X86_64"
             ),
-            volume=[{"name": "tmp"}],
+            volume=[{"name": "tmp"}, *({"name": v} for v in EXEC_AGENT_PATHS)],
             # json.dumps, not jsonencode: tokens inside strings resolve, and the JSON stays readable in tests.
             container_definitions=json.dumps([app, xray]),
         )

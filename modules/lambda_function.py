@@ -96,6 +96,7 @@ class PythonFunction(Construct):
 
         package = Path(tempfile.mkdtemp(prefix="lambda-")) / f"{function_name}.zip"
         code_hash = build_zip(Path(source_dir), package)
+        self.code_hash = code_hash
         self.asset = TerraformAsset(self, "code", path=str(package), type=AssetType.FILE)
 
         self.log_group = CloudwatchLogGroup(
@@ -139,7 +140,7 @@ class PythonFunction(Construct):
                 Statement(sid="SendToDeadLetterQueue", actions=["sqs:SendMessage"], resources=[self.dlq.arn])
             )
         policy = policy_document(self, "policy", statements)
-        IamRolePolicy(self, "role-policy", role=self.role.id, policy=policy.json)
+        self.role_policy = IamRolePolicy(self, "role-policy", role=self.role.id, policy=policy.json)
         if subnet_ids:
             IamRolePolicyAttachment(self, "vpc-access", role=self.role.name, policy_arn=VPC_ACCESS_POLICY)
 

@@ -31,7 +31,7 @@ HTTPS = 443
 
 
 def alb_log_delivery_statements(scope: Construct, *, bucket_arn: str, prefix: str, account_id: str) -> list[Statement]:
-    """What ALB/NLB access-log delivery needs on the log bucket: the region's ELB account (older
+    """What ALB access-log delivery needs on the log bucket: the region's ELB account (older
     regions) and the log delivery service principal (newer regions)."""
     elb_account = DataAwsElbServiceAccount(scope, "elb-service-account")
     objects = f"{bucket_arn}/{prefix}/AWSLogs/{account_id}/*"
@@ -172,8 +172,8 @@ class PrivateLoadBalancer(Construct):
             subnets=list(subnet_ids),
             enable_cross_zone_load_balancing=True,
             enable_deletion_protection=deletion_protection,
-            access_logs=LbAccessLogs(bucket=access_logs.bucket.bucket, prefix=access_log_prefix, enabled=True),
-            depends_on=depends,
+            # No access logs: an NLB logs only TLS connections, and this one passes TCP through to
+            # the ALB, whose access logs record every request.
         )
         self.alb_target_group = LbTargetGroup(
             self,

@@ -30,7 +30,43 @@ MANAGED_RULE_GROUPS = (
 )
 # Cloud hosting ranges are where legitimate server-to-server API clients live: count, don't block.
 RULE_ACTION_OVERRIDES = {"AWSManagedRulesAnonymousIpList": ("HostingProviderIPList",)}
+# An API whose bodies are source code: the common rule set's body rules would block most real calls.
+# SizeRestrictions_BODY blocks every body over 8 KB; the cross-site-scripting and file-inclusion
+# body signatures match ordinary code (`<script>`, `../`, `include "http://..."`). They count (and
+# stay visible in metrics and logs); the body-size rule below enforces the backend's own limit.
+SOURCE_CODE_BODY_OVERRIDES = (
+    "SizeRestrictions_BODY",
+    "CrossSiteScripting_BODY",
+    "GenericLFI_BODY",
+    "GenericRFI_BODY",
+)
 RATE_LIMIT_RULE = "rate-limit-per-ip"
+BODY_SIZE_RULE = "body-over-backend-limit"
+WAF_REGEX_MAX_CHARS = 200  # AWS WAF's limit on one regex string
+
+
+def greater_than_regex(limit: int) -> str:
+    """A regex matching exactly the decimal integers greater than `limit` (leading zeros allowed).
+
+    WAF sees at most the first 16-64 KB of a body, so a size constraint on the body can't enforce a
+    larger limit; the Content-Length header states the full size, and this pattern compares it.
+    """
+    if limit < 0:
+        raise ValueError("limit must be >= 0")
+    digits = str(limit)
+    width = len(digits)
+    alternatives = [rf"[1-9]\d{{{width},}}"]  # more digits than the limit
+    for index, digit in enumerate(digits):
+        if digit == "9":
+            continue
+        rest = width - index - 1
+        tail = {0: "", 1: r"\d"}.get(rest, rf"\d{{{rest}}}")
+        higher = "9" if digit == "8" else f"[{int(digit) + 1}-9]"
+        alternatives.append(f"{digits[:index]}{higher}{tail}")
+    pattern = "^0*(?:" + "|".join(alternatives) + ")$"
+    if len(pattern) > WAF_REGEX_MAX_CHARS:
+        raise ValueError(f"the regex for {limit} is {len(pattern)} characters; WAF allows {WAF_REGEX_MAX_CHARS}")
+    return pattern
 
 
 def _visibility(metric: str) -> dict:
@@ -50,8 +86,11 @@ class WebAcl(Construct):
         block_cidrs: Sequence[str] = (),
         log_kms_key_arn: str,
         log_retention_days: int,
+        max_body_bytes: int | None = None,
         provider: AwsProvider | None = None,
     ) -> None:
+        """`max_body_bytes`: set for an API that takes source code in request bodies. The common rule
+        set's body rules then count, and requests declaring a larger body are blocked."""
         super().__init__(scope, id_)
         self.name = name
         rules: list[dict] = []
@@ -87,6 +126,26 @@ class WebAcl(Construct):
                 "visibility_config": _visibility(f"{name}-{RATE_LIMIT_RULE}"),
             }
         )
+        if max_body_bytes is not None:
+            priority += 1
+            rules.append(
+                {
+                    "name": BODY_SIZE_RULE,
+                    "priority": priority,
+                    "action": {"block": {}},
+                    "statement": {
+                        "regex_match_statement": {
+                            "regex_string": greater_than_regex(max_body_bytes),
+                            "field_to_match": {"single_header": {"name": "content-length"}},
+                            "text_transformation": [{"priority": 0, "type": "NONE"}],
+                        }
+                    },
+                    "visibility_config": _visibility(f"{name}-{BODY_SIZE_RULE}"),
+                }
+            )
+        overrides = dict(RULE_ACTION_OVERRIDES)
+        if max_body_bytes is not None:
+            overrides["AWSManagedRulesCommonRuleSet"] = SOURCE_CODE_BODY_OVERRIDES
         for offset, group in enumerate(MANAGED_RULE_GROUPS, start=priority + 1):
             rules.append(
                 {
@@ -100,11 +159,10 @@ class WebAcl(Construct):
                             **(
                                 {
                                     "rule_action_override": [
-                                        {"name": rule, "action_to_use": {"count": {}}}
-                                        for rule in RULE_ACTION_OVERRIDES[group]
+                                        {"name": rule, "action_to_use": {"count": {}}} for rule in overrides[group]
                                     ]
                                 }
-                                if group in RULE_ACTION_OVERRIDES
+                                if group in overrides
                                 else {}
                             ),
                         }

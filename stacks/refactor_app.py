@@ -115,8 +115,16 @@ class RefactorAppStack(EnvironmentStack):
             name=name,
             mfa=api.cognito.mfa,
             advanced_security=api.cognito.advanced_security,
+            feature_plan=api.cognito.feature_plan,
+            email=api.cognito.email,
             password_min_length=api.cognito.password_min_length,
             deletion_protection=env.is_production,
+        )
+        self.ignore_emulator_round_trip(
+            self.user_pool.pool,
+            ["user_pool_tier"],
+            gap="moto (measured) does not return UserPoolTier from DescribeUserPool, so the stated tier "
+            "would plan an update on every run",
         )
         self.api = PrivateRestApi(
             self,
@@ -126,6 +134,8 @@ class RefactorAppStack(EnvironmentStack):
             nlb_arn=self.load_balancer.nlb.arn,
             backend_host=backend_host,
             user_pool_arn=self.user_pool.arn,
+            # The static site (refactor-edge) is the browser front end, on another origin.
+            cors_origin=f"https://{env.edge.subdomain}.{env.domain}",
             throttle=api.throttle,
             cache=api.cache,
             usage_plans=api.usage_plans,
@@ -149,6 +159,7 @@ class RefactorAppStack(EnvironmentStack):
             name=f"{name}-api",
             waf_scope="REGIONAL",
             rate_limit=api.waf.rate_limit,
+            max_body_bytes=api.waf.max_body_bytes,
             allow_cidrs=api.waf.allow_cidrs,
             block_cidrs=api.waf.block_cidrs,
             log_kms_key_arn=data.logs_key_arn,
@@ -157,7 +168,6 @@ class RefactorAppStack(EnvironmentStack):
         self.waf_association = self.waf.associate("api-stage", resource_arn=self.api.stage_arn)
 
         # --- containers ----------------------------------------------------------------------------
-        secret = data.database_secret_arn
         self.service = ContainerService(
             self,
             "service",
@@ -181,16 +191,18 @@ class RefactorAppStack(EnvironmentStack):
                 "DATABASE_READER_HOST": data.database_reader_endpoint,
                 "DATABASE_PORT": data.database_port,
                 "DATABASE_NAME": data.database_name,
+                # The app's own role, signed in with a fresh IAM token per connection (no password:
+                # nothing to go stale when RDS rotates the master secret, which no task reads).
+                "DATABASE_USERNAME": data.database_username,
+                "DATABASE_IAM_AUTH": "true",
                 **self._redis_environment(data),
                 "DOCUMENTS_BUCKET": data.documents_bucket_name,
                 "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
             },
             secrets=[
-                ContainerSecret(name="DATABASE_USERNAME", value_from=f"{secret}:username::"),
-                ContainerSecret(name="DATABASE_PASSWORD", value_from=f"{secret}:password::"),
                 ContainerSecret(name="GITHUB_TOKEN", value_from=data.github_token_parameter_arn),
             ],
-            secret_arns=[secret],
+            secret_arns=[],
             parameter_arns=[data.github_token_parameter_arn],
             secrets_kms_key_arn=data.secrets_key_arn,
             task_statements=[

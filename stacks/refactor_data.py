@@ -18,7 +18,7 @@ from constructs import Construct
 from environments.schema import Environment
 from modules.backup import BackupPlan, BackupVault
 from modules.cache import RedisCache
-from modules.database import AuroraPostgres
+from modules.database import AuroraPostgres, DatabaseAppRole
 from modules.document_store import DocumentStore
 from modules.encryption import EncryptionKey
 from modules.monitoring import alarm_key_grants
@@ -39,8 +39,8 @@ class RefactorDataExports:
     database_reader_endpoint: str
     database_port: str
     database_name: str
+    # The app's own role (IAM authentication); the master user and its secret stay in this tier.
     database_username: str
-    database_secret_arn: str
     database_cluster_id: str
     database_resource_id: str
     # None where the environment has no Redis (the emulator: see emulator_workarounds.skip_redis).
@@ -164,7 +164,23 @@ class RefactorDataStack(EnvironmentStack):
             secret_key_arn=self.secrets_key.arn,
             database_name="refactor",
             keep_final_snapshot=not disposable,
+            log_kms_key_arn=self.logs_key.arn,
+            log_retention_days=env.compute.log_retention_days,
+            data_api=not env.workarounds.skip_database_app_role,
         )
+        self.app_role: DatabaseAppRole | None = None
+        if not env.workarounds.skip_database_app_role:
+            self.app_role = DatabaseAppRole(
+                self,
+                "database-app-role",
+                database=self.database,
+                role_name=env.database.app_username,
+                vpc_id=vpc.id,
+                subnet_ids=[subnet.id for subnet in network.network.private_subnets],
+                secrets_kms_key_arn=self.secrets_key.arn,
+                log_kms_key_arn=self.logs_key.arn,
+                log_retention_days=env.compute.log_retention_days,
+            )
         self.cache: RedisCache | None = None
         if not env.workarounds.skip_redis:
             self.cache = RedisCache(
@@ -249,8 +265,7 @@ class RefactorDataStack(EnvironmentStack):
             database_reader_endpoint=cluster.reader_endpoint,
             database_port=str(self.database.port),
             database_name=self.database.database_name,
-            database_username=self.database.master_username,
-            database_secret_arn=self.database.master_secret_arn,
+            database_username=env.database.app_username,
             database_cluster_id=cluster.cluster_identifier,
             database_resource_id=cluster.cluster_resource_id,
             redis_endpoint=self.cache.endpoint if self.cache else None,
@@ -272,4 +287,6 @@ class RefactorDataStack(EnvironmentStack):
                 TerraformOutput(self, output, value=value)
         if self.documents.replica is not None:
             TerraformOutput(self, "documents_replica_bucket_arn", value=self.documents.replica.arn)
+        # Break-glass only: the master user's secret, for an operator, never for a task definition.
+        TerraformOutput(self, "database_master_secret_arn", value=self.database.master_secret_arn)
         TerraformOutput(self, "github_token_set_command", value=self.github_token.set_command(region))

@@ -61,9 +61,9 @@ class RefactorEdgeStack(EnvironmentStack):
             kms_key_arn=None,
             receives_access_logs=True,
             force_destroy=not env.is_production,
-            extra_statements=[
-                StaticSite.log_delivery_statement(bucket_arn=f"arn:aws:s3:::{logs_bucket}", account_id=account)
-            ],
+            extra_statements=StaticSite.log_delivery_statements(
+                bucket_arn=f"arn:aws:s3:::{logs_bucket}", account_id=account
+            ),
         )
         self.waf = WebAcl(
             self,

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from tests.conftest import REPO_ROOT, SYNTH_LOCAL_ENDPOINT
 
-
 # Terraform writes these beside cdk.tf.json when another test validates the shared synth in
 # parallel (tests/terraform): they are Terraform's, not the synth's, so they are not compared.
 TERRAFORM_WRITES = (".terraform.lock.hcl",)

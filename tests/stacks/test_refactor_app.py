@@ -5,6 +5,7 @@ controls every environment must have."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from cdktf_cdktf_provider_aws.api_gateway_method import ApiGatewayMethod
@@ -214,6 +215,108 @@ def test_only_local_ignores_the_vpc_link_round_trip(stack_json):
 def test_no_secret_value_is_synthesized(env_name, stack_json):
     task = resources(app(stack_json, env_name), "aws_ecs_task_definition")[0]
     app_container = json.loads(task["container_definitions"])[0]
-    assert {s["name"] for s in app_container["secrets"]} == {"DATABASE_USERNAME", "DATABASE_PASSWORD", "GITHUB_TOKEN"}
+    assert {s["name"] for s in app_container["secrets"]} == {"GITHUB_TOKEN"}
     assert all("PASSWORD" not in e["name"] and "TOKEN" not in e["name"] for e in app_container["environment"])
     assert '"value"' not in json.dumps(resources(app(stack_json, env_name), "aws_api_gateway_api_key"))
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_app_connects_as_its_own_role_with_iam_tokens_never_the_master(env_name, environments, stack_json):
+    """A7: no task definition references the Aurora master secret; the task role may connect only
+    as the app's own database user."""
+    stack = app(stack_json, env_name)
+    rendered = json.dumps(stack)
+    assert "master_user_secret" not in rendered and "database_secret_arn" not in rendered
+    for task in resources(stack, "aws_ecs_task_definition"):
+        for container in json.loads(task["container_definitions"]):
+            assert all("DATABASE" not in s["name"] for s in container.get("secrets", []))
+    app_container = json.loads(resources(stack, "aws_ecs_task_definition")[0]["container_definitions"])[0]
+    env_vars = {e["name"]: e["value"] for e in app_container["environment"]}
+    assert env_vars["DATABASE_IAM_AUTH"] == "true"
+    user = environments[env_name].database.app_username
+    assert env_vars["DATABASE_USERNAME"] == user != "app_admin"
+    documents = stack["data"]["aws_iam_policy_document"]
+    connect = [st for doc in documents.values() for st in doc.get("statement", []) if "rds-db:connect" in st["actions"]]
+    (statement,) = connect
+    (resource,) = statement["resources"]
+    assert resource.endswith(f"/{user}") and ":dbuser:" in resource
+
+
+def _acl_rules(stack: dict) -> list[dict]:
+    (acl,) = resources(stack, Wafv2WebAcl.TF_RESOURCE_TYPE)
+    return acl["rule"]
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_api_waf_counts_body_rules_and_blocks_bodies_over_the_backend_limit(env_name, environments, stack_json):
+    """A9: SizeRestrictions_BODY (8 KB) and the XSS/file-inclusion body rules would block source
+    code; they count, and a rule of our own blocks declared bodies over api.waf.max_body_bytes."""
+    rules = {r["name"]: r for r in _acl_rules(app(stack_json, env_name))}
+    common = rules["AWSManagedRulesCommonRuleSet"]["statement"]["managed_rule_group_statement"]
+    counted = {o["name"] for o in common["rule_action_override"] if o["action_to_use"] == {"count": {}}}
+    assert counted == {"SizeRestrictions_BODY", "CrossSiteScripting_BODY", "GenericLFI_BODY", "GenericRFI_BODY"}
+    body = rules["body-over-backend-limit"]
+    assert body["action"] == {"block": {}}
+    statement = body["statement"]["regex_match_statement"]
+    assert statement["field_to_match"] == {"single_header": {"name": "content-length"}}
+    limit = environments[env_name].api.waf.max_body_bytes
+    pattern = re.compile(statement["regex_string"])
+    assert pattern.match(str(limit + 1)) and not pattern.match(str(limit))
+    # It runs before the managed groups (a lower priority number is evaluated first).
+    assert body["priority"] < rules["AWSManagedRulesCommonRuleSet"]["priority"]
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_edge_waf_keeps_the_common_rule_set_whole(env_name, stack_json):
+    """Static assets take no bodies: the CloudFront ACL keeps every common rule blocking."""
+    rules = {r["name"]: r for r in _acl_rules(edge(stack_json, env_name))}
+    assert (
+        "rule_action_override" not in rules["AWSManagedRulesCommonRuleSet"]["statement"]["managed_rule_group_statement"]
+    )
+    assert "body-over-backend-limit" not in rules
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_cloudfront_serves_ipv6_where_an_aaaa_alias_is_published(env_name, stack_json):
+    """C26: the provider defaults is_ipv6_enabled to false, which leaves the AAAA alias empty."""
+    stack = edge(stack_json, env_name)
+    records = [r for r in resources(stack, "aws_route53_record") if r["type"] == "AAAA"]
+    for dist in resources(stack, CloudfrontDistribution.TF_RESOURCE_TYPE):
+        assert records and dist["is_ipv6_enabled"] is True
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_cloudfront_log_bucket_has_awss_documented_delivery_statements(env_name, environments, stack_json):
+    """C22: without AWS's own AWSLogDeliveryWrite/AWSLogDeliveryAclCheck statements, CloudWatch Logs
+    appends them on the first delivery and the bucket policy drifts."""
+    env = environments[env_name]
+    stack = edge(stack_json, env_name)
+    bucket = f"arn:aws:s3:::{env.name}-refactor-edge-logs-{env.account_id}"
+    statements = {
+        st["sid"]: st
+        for doc in stack["data"]["aws_iam_policy_document"].values()
+        for st in doc.get("statement", [])
+        if st.get("sid", "").startswith("AWSLogDelivery")
+    }
+    write, acl = statements["AWSLogDeliveryWrite"], statements["AWSLogDeliveryAclCheck"]
+    for statement in (write, acl):
+        assert statement["principals"] == [{"type": "Service", "identifiers": ["delivery.logs.amazonaws.com"]}]
+        conditions = {(c["test"], c["variable"]): c["values"] for c in statement["condition"]}
+        assert conditions[("StringEquals", "aws:SourceAccount")] == [env.account_id]
+        assert conditions[("ArnLike", "aws:SourceArn")] == [
+            f"arn:aws:logs:us-east-1:{env.account_id}:delivery-source:*"
+        ]
+    assert write["actions"] == ["s3:PutObject"]
+    assert write["resources"] == [f"{bucket}/cloudfront/AWSLogs/{env.account_id}/*"]
+    write_conditions = {(c["test"], c["variable"]): c["values"] for c in write["condition"]}
+    assert write_conditions[("StringEquals", "s3:x-amz-acl")] == ["bucket-owner-full-control"]
+    assert acl["actions"] == ["s3:GetBucketAcl"] and acl["resources"] == [bucket]
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_user_pool_tier_is_ignored_only_on_the_emulator(env_name, environments, stack_json):
+    """A4: every pool states its tier; moto drops UserPoolTier on read, so only local ignores it."""
+    (pool,) = resources(app(stack_json, env_name), "aws_cognito_user_pool")
+    assert pool["user_pool_tier"] == environments[env_name].api.cognito.feature_plan
+    ignored = pool.get("lifecycle", {}).get("ignore_changes")
+    assert ignored == (["user_pool_tier"] if environments[env_name].local_aws else None)

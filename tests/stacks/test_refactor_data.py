@@ -8,10 +8,14 @@ import pytest
 from cdktf_cdktf_provider_aws.backup_plan import BackupPlan
 from cdktf_cdktf_provider_aws.backup_selection import BackupSelection
 from cdktf_cdktf_provider_aws.backup_vault import BackupVault
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.elasticache_replication_group import ElasticacheReplicationGroup
 from cdktf_cdktf_provider_aws.elasticache_user import ElasticacheUser
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
+from cdktf_cdktf_provider_aws.lambda_invocation import LambdaInvocation
 from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
 from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import RdsClusterParameterGroup
@@ -125,11 +129,17 @@ def test_data_security_groups_admit_only_the_client_group(env_name, stack_json, 
     for rule in ingress:
         assert rule["referenced_security_group_id"] == _ref("aws_security_group", client, "id")
         assert "cidr_ipv4" not in rule
-    # Nothing in the data tier has an egress rule except the client group's, to the data ports.
-    assert all(g["egress"] == [] for k, g in groups.items() if k != client)
+    # Nothing in the data tier has an egress rule except the client group's, to the data ports,
+    # and the app-role bootstrap function's, HTTPS only (the Data API is an AWS endpoint).
+    bootstrap = {k for k, g in groups.items() if g.get("name_prefix", "").endswith("-db-app-role-")}
+    assert all(g["egress"] == [] for k, g in groups.items() if k != client and k not in bootstrap)
     assert "egress" not in groups[client]  # its rules are separate resources; inline would fight them
     egress = resources(stack, VpcSecurityGroupEgressRule.TF_RESOURCE_TYPE)
-    assert {r["security_group_id"] for r in egress} == {_ref("aws_security_group", client, "id")}
+    allowed = {_ref("aws_security_group", k, "id") for k in {client, *bootstrap}}
+    assert {r["security_group_id"] for r in egress} <= allowed
+    for rule in egress:
+        if rule["security_group_id"] != _ref("aws_security_group", client, "id"):
+            assert (rule["from_port"], rule["to_port"], rule["ip_protocol"]) == (443, 443, "tcp")
 
 
 def test_only_the_emulator_goes_without_redis(environments, stack_json):
@@ -213,7 +223,7 @@ def test_outputs_cover_what_the_app_tier_needs(env_name, stack_json):
     for name in (
         "client_security_group_id",
         "database_endpoint",
-        "database_secret_arn",
+        "database_username",
         "documents_bucket_arn",
         "logs_key_arn",
         "github_token_parameter_arn",
@@ -231,8 +241,83 @@ def test_only_the_emulator_ignores_what_it_cannot_read_back(env_name, stack_json
         for body in items.values()
         if "ignore_changes" in body.get("lifecycle", {}) and kind != SsmParameter.TF_RESOURCE_TYPE
     }
+    # Deliberate in every environment (not an emulator gap): AWS's minor upgrades are not drift.
+    ignored.discard((RdsCluster.TF_RESOURCE_TYPE, ("engine_version",), None))
     if not environments[env_name].local_aws:
         assert ignored == set()
         return
     assert {kind for kind, _, _ in ignored} == {S3BucketReplicationConfigurationA.TF_RESOURCE_TYPE}
     assert all(gap and gap.startswith("moto ") for _, _, gap in ignored)
+
+
+# --- issue 10: the app's own database role, version drift, the postgresql log group -----------
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_app_database_role_is_created_at_deploy_time_through_the_data_api(env_name, stack_json, environments):
+    """A7: a function run by aws_lambda_invocation creates the app's IAM-auth role with the master
+    secret; only the emulator (no EnableHttpEndpoint) switches it off, and says so."""
+    env = environments[env_name]
+    stack = _stack(stack_json, env_name)
+    ((cluster_id, cluster),) = _by_name(stack, RdsCluster.TF_RESOURCE_TYPE).items()
+    invocations = resources(stack, LambdaInvocation.TF_RESOURCE_TYPE)
+    if env.workarounds.skip_database_app_role:
+        assert env.local_aws and invocations == [] and not cluster.get("enable_http_endpoint")
+        return
+    assert cluster["enable_http_endpoint"] is True
+    (invocation,) = invocations
+    payload = json.loads(invocation["input"])
+    assert payload == {"role": env.database.app_username, "database": "refactor", "owner": cluster["master_username"]}
+    assert payload["role"] != cluster["master_username"]
+    assert invocation["triggers"]["code"] and "cluster_resource_id" in invocation["triggers"]["cluster"]
+    assert any(dep.startswith("aws_rds_cluster_instance.database_writer") for dep in invocation["depends_on"])
+    (function,) = [f for f in resources(stack, LambdaFunction.TF_RESOURCE_TYPE) if "db-app-role" in f["function_name"]]
+    assert function["environment"]["variables"]["MASTER_SECRET_ARN"].endswith(".master_user_secret[0].secret_arn}")
+    assert function["vpc_config"]["subnet_ids"]
+    # Its role may run SQL on this cluster and read this secret, nothing wider.
+    policies = stack["data"]["aws_iam_policy_document"]
+    (policy,) = [p for key, p in policies.items() if key.startswith("database-app-role_function_policy")]
+    by_sid = {st["sid"]: st for st in policy["statement"]}
+    assert by_sid["RunSqlThroughDataApi"]["resources"] == [_ref(RdsCluster.TF_RESOURCE_TYPE, cluster_id)]
+    assert by_sid["ReadMasterSecret"]["resources"] == [
+        "${" + f"{RdsCluster.TF_RESOURCE_TYPE}.{cluster_id}.master_user_secret[0].secret_arn" + "}"
+    ]
+    assert len(resources(stack, IamRolePolicy.TF_RESOURCE_TYPE)) >= 1
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_master_secret_is_break_glass_and_not_an_app_export(env_name, stack_json):
+    """A7: the app tier gets the app role's name; the master secret is only an operator output."""
+    outputs = _stack(stack_json, env_name)["output"]
+    assert "database_secret_arn" not in outputs
+    assert "master_user_secret" in outputs["database_master_secret_arn"]["value"]
+    assert outputs["database_username"]["value"] != "app_admin"
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_minor_version_upgrades_are_not_drift(env_name, stack_json):
+    """A8: AWS's automatic minor upgrades move the cluster past engine_version; no plan may try to
+    downgrade it, so the cluster ignores engine_version and the instances inherit it."""
+    stack = _stack(stack_json, env_name)
+    (cluster,) = resources(stack, RdsCluster.TF_RESOURCE_TYPE)
+    assert "engine_version" in cluster["lifecycle"]["ignore_changes"]
+    for instance in resources(stack, RdsClusterInstance.TF_RESOURCE_TYPE):
+        assert instance["auto_minor_version_upgrade"] is True
+        assert "engine_version" not in instance
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_postgresql_log_group_exists_before_the_cluster_with_retention_and_key(env_name, stack_json, environments):
+    """C23: RDS would otherwise create /aws/rds/cluster/<id>/postgresql unencrypted and never expiring."""
+    stack = _stack(stack_json, env_name)
+    (cluster,) = resources(stack, RdsCluster.TF_RESOURCE_TYPE)
+    groups = {
+        key: g
+        for key, g in _by_name(stack, CloudwatchLogGroup.TF_RESOURCE_TYPE).items()
+        if g["name"] == f"/aws/rds/cluster/{cluster['cluster_identifier']}/postgresql"
+    }
+    ((group_id, group),) = groups.items()
+    assert group["retention_in_days"] == environments[env_name].compute.log_retention_days
+    assert group["kms_key_id"] == _ref("aws_kms_key", _key_id(stack, "logs"))
+    assert f"{CloudwatchLogGroup.TF_RESOURCE_TYPE}.{group_id}" in cluster["depends_on"]
+    assert cluster["enabled_cloudwatch_logs_exports"] == ["postgresql"]

@@ -70,3 +70,35 @@ def test_spot_needs_some_weight():
     data = _data("dev")
     data["compute"]["spot"] = {"on_demand_base": 1, "on_demand_weight": 0, "spot_weight": 0}
     assert "cannot both be 0" in _errors(data)
+
+
+def test_threat_protection_needs_the_plus_tier_and_the_schema_says_so():
+    """A4: ENFORCED threat protection on an ESSENTIALS pool is refused by AWS; the schema names the fix."""
+    data = _data("prod")
+    data["api"]["cognito"]["feature_plan"] = "ESSENTIALS"
+    errors = _errors(data)
+    assert "api.cognito" in errors and "feature_plan: PLUS" in errors and "FeatureUnavailableInTierException" in errors
+    del data["api"]["cognito"]["feature_plan"]  # the default is AWS's default, ESSENTIALS
+    assert "feature_plan: PLUS" in _errors(data)
+    prod = Environment.model_validate(_data("prod"))
+    assert prod.api.cognito.feature_plan == "PLUS" and prod.api.cognito.advanced_security
+
+
+def test_prod_mail_goes_through_a_verified_ses_identity():
+    """C25: Cognito's default sender caps daily mail below production volume."""
+    data = _data("prod")
+    del data["api"]["cognito"]["email"]
+    assert "prod requires api.cognito.email" in _errors(data)
+    data = _data("prod")
+    data["api"]["cognito"]["email"]["source_arn"] = "arn:aws:sns:us-east-2:333333333333:topic/x"
+    assert "not an SES identity ARN" in _errors(data)
+    email = Environment.model_validate(_data("prod")).api.cognito.email
+    assert email.source_arn.startswith("arn:aws:ses:") and "@refactor.example.com" in email.from_address
+
+
+def test_waf_body_limit_is_bounded_by_api_gateways_payload_limit():
+    """A9: the backend's body limit is config, and no larger than API Gateway's 10 MB."""
+    data = _data("dev")
+    data["api"]["waf"]["max_body_bytes"] = 11 * 1024 * 1024
+    assert "api.waf.max_body_bytes" in _errors(data)
+    assert Environment.model_validate(_data("dev")).api.waf.max_body_bytes == 5 * 1024 * 1024

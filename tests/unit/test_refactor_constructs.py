@@ -7,8 +7,12 @@ import json
 import cdktf
 import pytest
 from cdktf_cdktf_provider_aws.api_gateway_api_key import ApiGatewayApiKey
+from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
+from cdktf_cdktf_provider_aws.api_gateway_gateway_response import ApiGatewayGatewayResponse
 from cdktf_cdktf_provider_aws.api_gateway_integration import ApiGatewayIntegration
+from cdktf_cdktf_provider_aws.api_gateway_integration_response import ApiGatewayIntegrationResponse
 from cdktf_cdktf_provider_aws.api_gateway_method import ApiGatewayMethod
+from cdktf_cdktf_provider_aws.api_gateway_method_response import ApiGatewayMethodResponse
 from cdktf_cdktf_provider_aws.api_gateway_method_settings import ApiGatewayMethodSettings
 from cdktf_cdktf_provider_aws.api_gateway_usage_plan import ApiGatewayUsagePlan
 from cdktf_cdktf_provider_aws.appautoscaling_policy import AppautoscalingPolicy
@@ -151,6 +155,15 @@ def test_alb_is_internal_drops_bad_headers_logs_and_is_protected(lb_out):
     assert alb["enable_deletion_protection"] is True and nlb["enable_deletion_protection"] is True
 
 
+def test_nlb_keeps_no_access_logs_it_could_never_fill(lb_out):
+    """B12: an NLB logs only TLS connections; this one is a TCP pass-through to the ALB, whose logs
+    record every request. Nothing should pretend otherwise."""
+    (nlb,) = [lb for lb in _of(lb_out, Lb.TF_RESOURCE_TYPE) if lb["load_balancer_type"] == "network"]
+    assert "access_logs" not in nlb
+    listeners = [li for li in _of(lb_out, LbListener.TF_RESOURCE_TYPE) if "nlb" in li["load_balancer_arn"]]
+    assert listeners and all(li["protocol"] == "TCP" for li in listeners)  # no TLS listener to log
+
+
 def test_https_uses_tls13_and_http_only_redirects(lb_out):
     listeners = {(li["port"], li["protocol"]): li for li in _of(lb_out, LbListener.TF_RESOURCE_TYPE)}
     assert listeners[(443, "HTTPS")]["ssl_policy"] == TLS13_POLICY
@@ -177,14 +190,24 @@ def test_alb_admits_only_the_vpc(lb_out):
 # --- Cognito -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("mfa", "advanced"), [("ON", True), ("OFF", False)])
-def test_user_pool_mfa_and_advanced_security_follow_config(mfa, advanced):
+@pytest.mark.parametrize(("mfa", "advanced", "plan"), [("ON", True, "PLUS"), ("OFF", False, "ESSENTIALS")])
+def test_user_pool_mfa_and_advanced_security_follow_config(mfa, advanced, plan):
     stack = _stack()
     UserPool(
-        stack, "u", name="x", mfa=mfa, advanced_security=advanced, password_min_length=14, deletion_protection=True
+        stack,
+        "u",
+        name="x",
+        mfa=mfa,
+        advanced_security=advanced,
+        feature_plan=plan,
+        password_min_length=14,
+        deletion_protection=True,
     )
     (pool,) = _of(_synth(stack), CognitoUserPool.TF_RESOURCE_TYPE)
     assert pool["mfa_configuration"] == mfa
+    # A4: the tier is always stated; threat protection comes only with PLUS.
+    assert pool["user_pool_tier"] == plan
+    assert "email_configuration" not in pool  # no SES identity given: Cognito's default sender
     assert ("software_token_mfa_configuration" in pool) is (mfa != "OFF")
     assert pool.get("user_pool_add_ons", {}).get("advanced_security_mode") == ("ENFORCED" if advanced else None)
     policy = pool["password_policy"]
@@ -193,6 +216,46 @@ def test_user_pool_mfa_and_advanced_security_follow_config(mfa, advanced):
     )
     assert pool["admin_create_user_config"]["allow_admin_create_user_only"] is True
     assert pool["deletion_protection"] == "ACTIVE"
+
+
+def test_threat_protection_without_plus_is_refused_at_synth():
+    """A4: AWS answers FeatureUnavailableInTierException; the construct refuses it first."""
+    with pytest.raises(ValueError, match="PLUS"):
+        UserPool(
+            _stack(),
+            "u",
+            name="x",
+            mfa="ON",
+            advanced_security=True,
+            feature_plan="ESSENTIALS",
+            password_min_length=14,
+            deletion_protection=True,
+        )
+
+
+def test_user_pool_sends_mail_through_the_configured_ses_identity():
+    """C25: DEVELOPER sending through a verified SES identity, not Cognito's capped default."""
+    from environments.schema import CognitoEmailConfig
+
+    stack = _stack()
+    identity = "arn:aws:ses:us-east-2:111111111111:identity/example.com"
+    UserPool(
+        stack,
+        "u",
+        name="x",
+        mfa="ON",
+        advanced_security=True,
+        feature_plan="PLUS",
+        password_min_length=14,
+        deletion_protection=True,
+        email=CognitoEmailConfig(source_arn=identity, from_address="App <no-reply@example.com>"),
+    )
+    (pool,) = _of(_synth(stack), CognitoUserPool.TF_RESOURCE_TYPE)
+    assert pool["email_configuration"] == {
+        "email_sending_account": "DEVELOPER",
+        "source_arn": identity,
+        "from_email_address": "App <no-reply@example.com>",
+    }
 
 
 # --- REST API ----------------------------------------------------------------------------------
@@ -209,6 +272,7 @@ def api_out() -> dict:
         nlb_arn="arn:aws:elasticloadbalancing:us-east-2:111111111111:loadbalancer/net/x/1",
         backend_host="internal-api.example.com",
         user_pool_arn="arn:aws:cognito-idp:us-east-2:111111111111:userpool/p",
+        cors_origin="https://static.example.com",
         throttle=ThrottleConfig(rate_limit=100, burst_limit=200),
         cache=ApiCacheConfig(enabled=True, size_gb="0.5", ttl_seconds=300),
         usage_plans=[
@@ -251,6 +315,60 @@ def test_integrations_reach_the_backend_through_the_vpc_link_and_get_caches_on_i
     get = next(i for i in by_type if i["integration_http_method"] == "GET")
     assert "method.request.querystring.id" in get["cache_key_parameters"]
     assert all("cache_key_parameters" not in i for i in by_type if i["integration_http_method"] != "GET")
+
+
+def test_get_cache_is_keyed_per_caller(api_out):
+    """B10: the cache key includes the Authorization header, declared on the GET method, so one
+    user's cached response is never served to another."""
+    get = next(
+        i
+        for i in _of(api_out, ApiGatewayIntegration.TF_RESOURCE_TYPE)
+        if i["type"] == "HTTP_PROXY" and i["integration_http_method"] == "GET"
+    )
+    assert "method.request.header.Authorization" in get["cache_key_parameters"]
+    method = next(m for m in _of(api_out, ApiGatewayMethod.TF_RESOURCE_TYPE) if m["http_method"] == "GET")
+    # API Gateway uses a cache key parameter only when the method declares it.
+    assert set(get["cache_key_parameters"]) <= set(method["request_parameters"])
+
+
+CORS_ORIGIN = "'https://static.example.com'"
+
+
+def test_preflight_answers_with_the_static_site_origin(api_out):
+    """C19a: browsers refuse a preflight without Access-Control-Allow-Origin."""
+    (integration_response,) = _of(api_out, ApiGatewayIntegrationResponse.TF_RESOURCE_TYPE)
+    params = integration_response["response_parameters"]
+    assert params["method.response.header.Access-Control-Allow-Origin"] == CORS_ORIGIN
+    assert "Authorization" in params["method.response.header.Access-Control-Allow-Headers"]
+    (method_response,) = _of(api_out, ApiGatewayMethodResponse.TF_RESOURCE_TYPE)
+    assert set(method_response["response_parameters"]) == set(params)
+
+
+def test_deployment_follows_and_redeploys_on_the_preflight_and_gateway_responses(api_out):
+    """C19b: the snapshot must include the OPTIONS mock and its responses, and change with them."""
+    (deployment,) = _of(api_out, ApiGatewayDeployment.TF_RESOURCE_TYPE)
+    trigger = deployment["triggers"]["redeployment"]
+    for kind in (
+        ApiGatewayMethodResponse.TF_RESOURCE_TYPE,
+        ApiGatewayIntegrationResponse.TF_RESOURCE_TYPE,
+        ApiGatewayGatewayResponse.TF_RESOURCE_TYPE,
+    ):
+        for logical_id in api_out["resource"][kind]:
+            assert f"{kind}.{logical_id}" in deployment["depends_on"]
+            assert f"{kind}.{logical_id}.id" in trigger
+    options = next(
+        k for k, m in api_out["resource"][ApiGatewayMethod.TF_RESOURCE_TYPE].items() if m["http_method"] == "OPTIONS"
+    )
+    assert f"{ApiGatewayMethod.TF_RESOURCE_TYPE}.{options}" in deployment["depends_on"]
+    assert f"{ApiGatewayMethod.TF_RESOURCE_TYPE}.{options}.id" in trigger
+
+
+def test_gateway_errors_carry_cors_headers(api_out):
+    """C19c: the gateway's own 401/403/429/5XX reach the browser as statuses, not CORS failures."""
+    responses = {r["response_type"]: r for r in _of(api_out, ApiGatewayGatewayResponse.TF_RESOURCE_TYPE)}
+    assert set(responses) == {"DEFAULT_4XX", "DEFAULT_5XX"}
+    for response in responses.values():
+        assert response["response_parameters"]["gatewayresponse.header.Access-Control-Allow-Origin"] == CORS_ORIGIN
 
 
 def test_stage_caches_get_for_five_minutes_and_throttles_but_never_caches_writes(api_out):
@@ -342,6 +460,21 @@ def test_credentials_reach_the_container_only_as_secrets(spot_service):
     assert all("PASSWORD" not in e["name"] and "TOKEN" not in e["name"] for e in app["environment"])
     assert app["readonlyRootFilesystem"] is True
     assert task["requires_compatibilities"] == ["FARGATE"] and task["network_mode"] == "awsvpc"
+
+
+def test_ecs_exec_agent_can_write_with_a_read_only_root(spot_service):
+    """A6: ECS Exec's SSM agent writes under these paths; with readonlyRootFilesystem they must be
+    writable task volumes, or every `aws ecs execute-command` fails."""
+    (service,) = _of(spot_service, EcsService.TF_RESOURCE_TYPE)
+    assert service["enable_execute_command"] is True
+    (task,) = _of(spot_service, EcsTaskDefinition.TF_RESOURCE_TYPE)
+    app = next(c for c in json.loads(task["container_definitions"]) if c["name"] == "app")
+    assert app["readonlyRootFilesystem"] is True and app["linuxParameters"]["initProcessEnabled"] is True
+    mounted = {m["containerPath"]: m["sourceVolume"] for m in app["mountPoints"]}
+    volumes = {v["name"] for v in task["volume"]}
+    for path in ("/var/lib/amazon/ssm", "/var/log/amazon/ssm", "/managed-agents"):
+        assert path in mounted and mounted[path] in volumes
+        assert "host_path" not in next(v for v in task["volume"] if v["name"] == mounted[path])
 
 
 def test_repository_is_immutable_scanned_and_encrypted_and_autoscaling_tracks_cpu(spot_service):
