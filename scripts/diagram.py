@@ -23,6 +23,7 @@ Debian package `graphviz`, which `make diagram` installs when it is missing).
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import re
 import shutil
@@ -75,6 +76,16 @@ class Graph:
             found.setdefault(n.kind, set()).add(n.id)
         return found
 
+
+
+def _user_data_text(value: object) -> str:
+    """A launch template's user data as text: the synthesized JSON holds it base64-encoded."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        return base64.b64decode(value, validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return value
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", text)
@@ -263,19 +274,21 @@ def build(env: str, stacks: list[Stack]) -> Graph:
             for v in primary:
                 for c in copies:
                     link(v, c, "copy")
-    # hosts -> GizmoSQL, from the ingress rule that opens its Flight SQL port on the hosts' group
-    for rule in by_type("aws_vpc_security_group_ingress_rule"):
-        text = str(rule.values.get("description", ""))
-        if "gizmosql" not in text.lower() and "flight sql" not in text.lower():
+    # hosts -> GizmoSQL. GizmoSQL runs on each host and listens on its loopback only (no security
+    # group rule names it), so the launch template's user data is what says it is there.
+    for lt in by_type("aws_launch_template"):
+        boot = _user_data_text(lt.values.get("user_data"))
+        port = re.search(r"^GIZMOSQL_PORT=(\d+)$", boot, flags=re.M)
+        if port is None:
             continue
-        for sg in refs(rule, "aws_security_group"):
-            for lt in (x for x in referrers.get(sg.key, []) if x.type == "aws_launch_template"):
-                for asg in (x for x in referrers.get(lt.key, []) if x.type == "aws_autoscaling_group"):
-                    gid = _slug(f"{asg.stack}_gizmosql")
-                    if gid not in nodes:
-                        nodes[gid] = Node(gid, f"GizmoSQL (Flight SQL :{rule.values.get('from_port')})", "gizmosql",
-                                          asg.region, vpc_of(asg), asg.stack, {rule.key})
-                    link(asg, gid)
+        host = re.search(r"^GIZMOSQL_HOSTNAME=(\S+)$", boot, flags=re.M)
+        where = f"{host.group(1)}:{port.group(1)}" if host else f":{port.group(1)}"
+        for asg in (x for x in referrers.get(lt.key, []) if x.type == "aws_autoscaling_group"):
+            gid = _slug(f"{asg.stack}_gizmosql")
+            if gid not in nodes:
+                nodes[gid] = Node(gid, f"GizmoSQL (Flight SQL {where}, on the host)", "gizmosql",
+                                  asg.region, vpc_of(asg), asg.stack, {lt.key})
+            link(asg, gid)
 
     # optional nodes nobody reaches leave the picture
     touched = {a for a, _, _ in edges} | {b for _, b, _ in edges}
