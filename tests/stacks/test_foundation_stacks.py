@@ -37,7 +37,13 @@ def test_state_backend_is_s3_with_a_key_per_stack_and_both_locks(env_name, envir
         assert backend["key"] == f"{env_name}/{name}.tfstate"
         assert backend["bucket"] == env.state.bucket
         assert backend["dynamodb_table"] == env.state.lock_table
-        assert backend["encrypt"] is True
+        if env.state.kms_key_arn:
+            # SSE-KMS under the state key, named: the bucket refuses any other key.
+            assert backend["encrypt"] is True and backend["kms_key_id"] == env.state.kms_key_arn
+        else:
+            # No key ARN yet (before the first bootstrap, or the emulator): no AES256 header, so
+            # the bucket's default, SSE-KMS under the state key, applies.
+            assert backend["encrypt"] is False and "kms_key_id" not in backend
         assert backend["use_lockfile"] is True
         assert terraform["required_providers"]["aws"]["version"] == "~> 5.99"
 

@@ -35,6 +35,8 @@ def _aurora(scope, **kwargs):
         client_security_group_ids=["sg-app"],
         storage_key_arn=KEY,
         secret_key_arn=KEY,
+        log_kms_key_arn=KEY,
+        log_retention_days=30,
         database_name="app",
     )
     return AuroraPostgres(scope, "db", **(settings | kwargs))
