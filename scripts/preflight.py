@@ -36,6 +36,8 @@ EDGE_REGION = "us-east-1"  # CloudFront's certificate, WAF and logs
 # (new accounts start at 10, and then AWS refuses any reservation).
 LAMBDA_MIN_UNRESERVED = 100
 TABLESLEUTH_ROTATION_RESERVED = 2  # stacks/tablesleuth.py reserves this for the rotation function
+DATABASE_APP_ROLE_RESERVED = 1  # modules/database.py reserves this for the app-role function
+# (tests/stacks/test_preflight_reservations.py holds both equal to the synthesized stacks)
 QUOTA_LAMBDA_CONCURRENCY = "L-B99A9384"
 QUOTA_EC2_EIPS = "L-0263D0A3"
 ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
@@ -359,6 +361,8 @@ class Preflight:
         env, needed = self.env, {}
         if env.compute.processor_reserved_concurrency:
             needed[env.primary_region] = env.compute.processor_reserved_concurrency
+        if not env.workarounds.skip_database_app_role:
+            needed[env.primary_region] = needed.get(env.primary_region, 0) + DATABASE_APP_ROLE_RESERVED
         if env.tablesleuth is not None and env.tablesleuth.password_rotation_days:
             for region in env.networks.get("tablesleuth", {}):
                 needed[region] = needed.get(region, 0) + TABLESLEUTH_ROTATION_RESERVED

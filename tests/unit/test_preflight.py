@@ -180,7 +180,7 @@ def test_a_new_accounts_lambda_quota_refuses_reservations(aws):
     settings = {"AccountLimit": {"ConcurrentExecutions": 10}, "AccountUsage": {}}
     (result,) = _Stubbed(dev, aws, {"lambda": _stub("lambda", "get_account_settings", settings)}).lambda_concurrency()
     assert result.failed
-    assert "quota is 10; reserving 7 would leave less than the 10 Lambda keeps unreserved" in result.detail
+    assert "quota is 10; reserving 8 would leave less than the 10 Lambda keeps unreserved" in result.detail
     assert "--quota-code L-B99A9384" in result.fix
     assert "set compute.processor_reserved_concurrency: null in environments/dev.yaml" in result.fix
 
