@@ -150,7 +150,7 @@ class RefactorAppStack(EnvironmentStack):
             self.ignore_emulator_round_trip(
                 integration,
                 ignored,
-                gap="moto returns a VPC-link integration's connection_id empty (../shared/local-aws-notes.md) "
+                gap="moto returns a VPC-link integration's connection_id empty (measured against moto 5.2.5) "
                 "and drops cache_key_parameters (measured)",
             )
         self.waf = WebAcl(
