@@ -24,7 +24,10 @@ STATE_DIR = Path(os.environ.get("CDKTF_BUILD_DIR", REPO_ROOT / ".build")) / "loc
 STATE_FILE = STATE_DIR / "server.json"
 LOG_FILE = STATE_DIR / "moto.log"
 HOST = "127.0.0.1"
-PREFERRED_PORT = 4566
+# 4566 is the emulator's customary port; LOCAL_AWS_PORT=0 takes any free port instead, which the
+# test suite does so that servers started at once by parallel workers never contend for one port.
+DEFAULT_PORT = 4566
+PREFERRED_PORT = int(os.environ.get("LOCAL_AWS_PORT", DEFAULT_PORT))
 READY_TIMEOUT_S = 60
 
 # moto accepts any credentials; these are placeholders, not secrets, and never enter synth output.
@@ -42,7 +45,7 @@ def endpoint_url() -> str:
     state = _read_state()
     if state and _alive(state["pid"]):
         return state["endpoint"]
-    return f"http://{HOST}:{PREFERRED_PORT}"
+    return f"http://{HOST}:{PREFERRED_PORT or DEFAULT_PORT}"
 
 
 def credentials_env() -> dict[str, str]:
@@ -101,11 +104,21 @@ def _port_free(port: int) -> bool:
 
 
 def _free_port() -> int:
-    if _port_free(PREFERRED_PORT):
+    if PREFERRED_PORT and _port_free(PREFERRED_PORT):
         return PREFERRED_PORT
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
+
+
+def _bound(log_start: int, endpoint: str) -> bool:
+    """Has the server we started (its log from log_start on) taken the port?"""
+    try:
+        with LOG_FILE.open("rb") as log:
+            log.seek(log_start)
+            return f"Running on {endpoint}".encode() in log.read()
+    except OSError:
+        return False
 
 
 def _wait_healthy(endpoint: str, seconds: float) -> bool:
@@ -132,6 +145,7 @@ def start() -> str:
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     endpoint = f"http://{HOST}:{port}"
+    log_start = LOG_FILE.stat().st_size if LOG_FILE.exists() else 0
     with LOG_FILE.open("ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "scripts.moto_server", "-H", HOST, "-p", str(port)],
@@ -148,7 +162,10 @@ def start() -> str:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             break
-        if _healthy(endpoint):
+        # Only our own server counts: when another program took the port between the check and
+        # the bind, ours exits, and until then the answer would come from that other server. The
+        # server logs "Running on <endpoint>" once it holds the port.
+        if _bound(log_start, endpoint) and process.poll() is None and _healthy(endpoint):
             STATE_FILE.write_text(json.dumps({"pid": process.pid, "port": port, "endpoint": endpoint}))
             print(f"local AWS ready at {endpoint} (pid {process.pid}, log {LOG_FILE})")
             return endpoint

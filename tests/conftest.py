@@ -17,6 +17,9 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ["CDKTF_BUILD_DIR"] = tempfile.mkdtemp(prefix="cdktf-test-build-")
 os.environ.pop("CDKTF_ENV", None)
 os.environ.pop("LOCAL_AWS_ENDPOINT", None)
+# Each xdist worker may start an embedded AWS of its own (integration, preflight, local_aws tests):
+# any free port, never the shared 4566, so one worker never deploys into another's server.
+os.environ["LOCAL_AWS_PORT"] = "0"
 
 # Every test process loads only the binding submodules it uses (see scripts/lazy_bindings.py);
 # tests/stacks/test_lazy_bindings.py holds the output to the eager import's, byte for byte.

@@ -68,3 +68,21 @@ def test_start_reuses_a_live_server_after_an_interrupted_apply(half_created_stat
     monkeypatch.setattr(local_aws, "STATE_FILE", state_file)
     monkeypatch.setattr(local_aws, "READY_TIMEOUT_S", 5)
     assert local_aws.start() == half_created_state
+
+
+def test_start_never_adopts_another_programs_server_on_its_port(half_created_state, tmp_path, monkeypatch):
+    """Parallel starts raced for one port: ours lost the bind and exited, and the other program's
+    server answered in its place, so a deploy went into a server that was not ours."""
+    port = int(half_created_state.rsplit(":", 1)[1])
+    monkeypatch.setattr(local_aws, "STATE_DIR", tmp_path)
+    monkeypatch.setattr(local_aws, "STATE_FILE", tmp_path / "server.json")
+    monkeypatch.setattr(local_aws, "LOG_FILE", tmp_path / "moto.log")
+    monkeypatch.setattr(local_aws, "READY_TIMEOUT_S", 20)
+    monkeypatch.setattr(local_aws, "_free_port", lambda: port)  # the port looked free a moment ago
+    with pytest.raises(SystemExit, match="did not become ready"):
+        local_aws.start()
+    assert not (tmp_path / "server.json").exists()
+
+
+def test_tests_start_servers_on_any_free_port():
+    assert os.environ["LOCAL_AWS_PORT"] == "0" and local_aws.PREFERRED_PORT == 0
