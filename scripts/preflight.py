@@ -70,6 +70,17 @@ def _code(exc: ClientError) -> str:
     return exc.response.get("Error", {}).get("Code", "")
 
 
+def _exists(describe: Callable[[], object], missing_code: str) -> bool:
+    """True when the describe call finds the thing, False on its not-found code; else it raises."""
+    try:
+        describe()
+    except ClientError as exc:
+        if _code(exc) != missing_code:
+            raise
+        return False
+    return True
+
+
 class Preflight:
     """The checks of one environment against one account, through one boto3 session."""
 
@@ -174,13 +185,8 @@ class Preflight:
                 f"choose another state.bucket in {self.file}",
             )
             return
-        try:
-            self.client("dynamodb", state.region).describe_table(TableName=state.lock_table)
-            table = True
-        except ClientError as exc:
-            if _code(exc) != "ResourceNotFoundException":
-                raise
-            table = False
+        dynamodb = self.client("dynamodb", state.region)
+        table = _exists(lambda: dynamodb.describe_table(TableName=state.lock_table), "ResourceNotFoundException")
         where = f"s3://{state.bucket} and table {state.lock_table} in {state.region}"
         if bucket == "yes" and table:
             yield ok("state", f"{where} exist")
@@ -233,13 +239,7 @@ class Preflight:
         iam = self.client("iam")
         adopted = set(self.env.baseline.adopt_service_linked_roles)
         for service, role in SERVICE_LINKED_ROLES.items():
-            try:
-                iam.get_role(RoleName=role)
-                exists = True
-            except ClientError as exc:
-                if _code(exc) != "NoSuchEntity":
-                    raise
-                exists = False
+            exists = _exists(lambda role=role: iam.get_role(RoleName=role), "NoSuchEntity")
             if service in adopted and not exists:
                 yield fail(
                     "service-linked roles",
@@ -288,13 +288,9 @@ class Preflight:
         adopt = set(self.env.baseline.adopt_session_preferences)
         for region in self.env.workload_regions:
             ssm = self.client("ssm", region)
-            try:
-                ssm.describe_document(Name=SESSION_PREFERENCES_DOCUMENT)
-                exists = True
-            except ClientError as exc:
-                if _code(exc) != "InvalidDocument":
-                    raise
-                exists = False
+            exists = _exists(
+                lambda ssm=ssm: ssm.describe_document(Name=SESSION_PREFERENCES_DOCUMENT), "InvalidDocument"
+            )
             stack = f"{self.env.name}-baseline-{region}"
             if region in adopt and not exists:
                 yield fail(
