@@ -7,6 +7,7 @@ only; nothing here changes what the stacks ask of AWS.
 from __future__ import annotations
 
 import sys
+import threading
 
 
 def _patch_s3_delete_marker_dispose() -> None:
@@ -217,9 +218,31 @@ PATCHES = (
 )
 
 
+def _serialize_requests() -> None:
+    """Handle one request at a time. moto's backends are plain Python objects without locks, and
+    stacks now deploy in parallel: a Terraform apply then failed on its own DynamoDB state lock
+    (PutItem answered ConditionalCheckFailed for the item it had just written) while another
+    stack's lock calls ran beside it. Connections stay concurrent; only the handlers take turns.
+    Terraform's waits are client-side sleeps, so the stacks still overlap where the time goes."""
+    import moto.server as server
+
+    run_simple = server.run_simple
+    turn = threading.Lock()
+
+    def serialized(app):
+        def handle(environ, start_response):
+            with turn:
+                return list(app(environ, start_response))
+
+        return handle
+
+    server.run_simple = lambda host, port, app, **options: run_simple(host, port, serialized(app), **options)
+
+
 def main(argv: list[str]) -> None:
     for patch in PATCHES:
         patch()
+    _serialize_requests()
     from moto.server import main as moto_main
 
     moto_main(argv)

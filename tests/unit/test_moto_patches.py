@@ -83,3 +83,33 @@ def test_lambda_keeps_dead_letter_and_logging_config():
     awslambda.update_function_configuration(FunctionName="fn", LoggingConfig={"LogFormat": "Text"})
     config = awslambda.get_function_configuration(FunctionName="fn")
     assert config["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": "/aws/lambda/fn"}
+
+
+def test_the_embedded_aws_handles_one_request_at_a_time(monkeypatch):
+    """Parallel stacks call moto at once; its backends have no locks, so handlers take turns."""
+    import threading
+    import time
+
+    import moto.server
+
+    from scripts import moto_server
+
+    captured = {}
+    monkeypatch.setattr(moto.server, "run_simple", lambda host, port, app, **options: captured.update(app=app))
+    moto_server._serialize_requests()
+    running, most = [0], [0]
+
+    def slow_app(environ, start_response):
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+        time.sleep(0.05)
+        running[0] -= 1
+        return [b"ok"]
+
+    moto.server.run_simple("127.0.0.1", 0, slow_app)
+    threads = [threading.Thread(target=captured["app"], args=({}, None)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1
