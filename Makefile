@@ -45,7 +45,7 @@ comma := ,
 empty :=
 space := $(empty) $(empty)
 
-.PHONY: help setup synth validate scan preflight plan deploy drift destroy test test-fast lint bench \
+.PHONY: help setup synth addresses validate scan preflight plan deploy drift destroy test test-fast lint bench \
         local-aws-start local-aws-stop local-aws-status clean actionlint plan-summary apply-plan \
         ci-matrix ci-config cost diagram pr-cost graphviz host-web
 
@@ -95,6 +95,9 @@ setup: $(STAMPS)/python-env $(STAMPS)/node-env $(CHECKOV) ## install the Python 
 
 synth: setup ## synthesize stacks (ENV=dev,prod selects; default all)
 	$(RUN) -m scripts.ops synth $(ENV)
+
+addresses: synth ## rewrite tests/stacks/addresses.txt, the pinned resource addresses (only when a move is the point)
+	$(RUN) -m scripts.addresses cdktf.out
 
 validate: synth ## terraform validate every synthesized stack against the real provider
 	$(RUN) -m scripts.ops validate $(ENV)
