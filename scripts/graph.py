@@ -186,6 +186,13 @@ class Run:
         }
 
 
+def _first_error_line(message: str) -> str:
+    """Terraform's own `Error: ...` line if there is one, else the message's first line, for the table."""
+    lines = [line.strip(" │╷╵") for line in message.splitlines()]
+    found = next((line for line in lines if line.startswith("Error:")), lines[0] if lines else "")
+    return found if len(found) <= 160 else found[:157] + "..."
+
+
 def run(
     order: list[str],
     deps: dict[str, set[str]],
@@ -220,6 +227,7 @@ def run(
             else:
                 status = FAILED
                 print(f"error: {exc}")
+                note = _first_error_line(str(exc))
         finally:
             for stream in (sys.stdout, sys.stderr):
                 if isinstance(stream, _PrefixedStream):

@@ -210,9 +210,19 @@ def bootstrap(stack: manifest.SynthesizedStack, env: Environment) -> None:
 
 
 def _walk(
-    verb: str, env_name: str, stacks: list[manifest.SynthesizedStack], action: Callable, *, reverse: bool = False
+    verb: str,
+    env_name: str,
+    stacks: list[manifest.SynthesizedStack],
+    action: Callable,
+    *,
+    reverse: bool = False,
+    before_table: Callable[[], None] | None = None,
 ) -> graph.Run:
-    """Run `action(stack)` over the dependency graph and record the timings for `make bench`."""
+    """Run `action(stack)` over the dependency graph and record the timings for `make bench`.
+
+    The table comes last, so the verdict (and each failed stack's error) is what a reader of a
+    long log, or of its last lines, sees first.
+    """
     run = graph.run(
         [s.name for s in stacks],
         manifest.dependency_graph(stacks),
@@ -220,6 +230,8 @@ def _walk(
         jobs=graph.jobs(),
         reverse=reverse,
     )
+    if before_table is not None:
+        before_table()
     print(run.table(f"{verb} {env_name}"))
     record = BUILD_DIR / "runs" / f"{verb}-{env_name}.json"
     record.parent.mkdir(parents=True, exist_ok=True)
@@ -248,14 +260,15 @@ def deploy(env_name: str) -> int:
         outputs[stack.name] = json.loads(_terraform(stack, env).run("output", "-json").stdout or "{}")
         return graph.OK
 
-    run = _walk("deploy", env_name, stacks, one)
-    if outputs:
-        print("\nstack outputs:")
-    for name in (s.name for s in stacks if s.name in outputs):
-        print(f"  {name}")
-        for key, value in outputs[name].items():
-            print(f"    {key} = {json.dumps(value['value']) if not value.get('sensitive') else '(sensitive)'}")
-    return run.exit_code()
+    def print_outputs() -> None:
+        if outputs:
+            print("\nstack outputs:")
+        for name in (s.name for s in stacks if s.name in outputs):
+            print(f"  {name}")
+            for key, value in outputs[name].items():
+                print(f"    {key} = {json.dumps(value['value']) if not value.get('sensitive') else '(sensitive)'}")
+
+    return _walk("deploy", env_name, stacks, one, before_table=print_outputs).exit_code()
 
 
 def _selected(env_name: str) -> list[manifest.SynthesizedStack]:

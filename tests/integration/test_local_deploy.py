@@ -75,8 +75,14 @@ def aws(endpoint):
 @pytest.fixture(scope="module")
 def deployed(ops):
     result = ops("deploy", "local")
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert result.returncode == 0, _why(result)
     return result
+
+
+def _why(result: subprocess.CompletedProcess) -> str:
+    """Every error line of a failed run, then its table: what a reader needs, not the last 4 kB."""
+    errors = [line for line in result.stdout.splitlines() if "rror" in line][:40]
+    return "\n".join(errors) + "\n" + result.stdout[-2500:] + result.stderr[-2500:]
 
 
 def _terraform(outdir, stack: str, **extra) -> Terraform:

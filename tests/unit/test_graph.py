@@ -37,6 +37,22 @@ def test_a_failing_stack_in_the_middle_skips_only_its_dependents(capsys):
         assert f"\n  {name} " in table
 
 
+def test_a_failed_stacks_row_carries_terraforms_error_line():
+    """The table is the last thing a long run prints: its row must say why, not only FAILED."""
+
+    def action(name: str) -> str:
+        if name == "d":
+            raise RuntimeError(
+                "terraform apply failed for d (exit 1); full log: x.log\n\n"
+                "│ Error: creating S3 Bucket (b): operation error S3: CreateBucket, StatusCode: 500\n│"
+            )
+        return graph.OK
+
+    run = graph.run(ORDER, DEPS, action, jobs=2)
+    (row,) = [line for line in run.table("deploy test").splitlines() if line.startswith("  d ")]
+    assert "FAILED" in row and "Error: creating S3 Bucket (b)" in row
+
+
 def test_stacks_start_when_their_upstreams_are_done_and_never_more_than_jobs():
     lock, live, peak, finished = threading.Lock(), [0], [0], []
 
