@@ -35,9 +35,10 @@ from pathlib import Path
 from environments.loader import ConfigError, load_environments
 from environments.schema import Environment
 from scripts import graph, local_aws, manifest, scan
-from scripts.toolchain import BUILD_DIR, REPO_ROOT, Terraform, TerraformError, ToolchainError
+from scripts.paths import BUILD_DIR, PLAN_ROOT, REPO_ROOT
+from scripts.plans import changes
+from scripts.toolchain import Terraform, TerraformError, ToolchainError
 
-PLAN_ROOT = BUILD_DIR / "plans"
 LOCAL_STATE_ROOT = BUILD_DIR / "bootstrap-state"
 BOOTSTRAP_OVERRIDE = "bootstrap_local_backend_override.tf.json"
 # How long Terraform waits for a lock another run holds before it gives up and says who holds it.
@@ -99,21 +100,6 @@ def validate(env_name: str | None = None) -> int:
     return 1 if failures else 0
 
 
-def _plan_summary(plan_json: dict) -> dict[str, list[str]]:
-    summary: dict[str, list[str]] = {"create": [], "update": [], "delete": [], "replace": []}
-    for change in plan_json.get("resource_changes", []):
-        actions = change["change"]["actions"]
-        if actions == ["create"]:
-            summary["create"].append(change["address"])
-        elif actions == ["update"]:
-            summary["update"].append(change["address"])
-        elif actions == ["delete"]:
-            summary["delete"].append(change["address"])
-        elif "delete" in actions and "create" in actions:
-            summary["replace"].append(change["address"])
-    return summary
-
-
 def _plan_stack(stack: manifest.SynthesizedStack, env: Environment, tf: Terraform) -> tuple[Path, dict[str, list[str]]]:
     out_dir = PLAN_ROOT / env.name
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -122,7 +108,7 @@ def _plan_stack(stack: manifest.SynthesizedStack, env: Environment, tf: Terrafor
     shown = tf.run("show", "-json", str(plan_file))
     plan_json_path = out_dir / f"{stack.name}.json"
     plan_json_path.write_text(shown.stdout)
-    summary = _plan_summary(json.loads(plan_json_path.read_text()))
+    summary = changes(json.loads(plan_json_path.read_text()))
     return plan_file, summary
 
 
