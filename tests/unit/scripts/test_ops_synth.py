@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from scripts import local_aws, ops, paths
+from scripts import local_aws, ops
+
+REPO = Path(__file__).resolve().parents[3]
 
 ACCOUNT_VERBS = ["plan", "apply-plan", "deploy", "drift", "destroy"]
 
@@ -49,7 +52,7 @@ def test_validate_reads_what_synth_wrote_and_synth_0_skips_it(recorded, monkeypa
 
 
 def test_the_makefile_leaves_synth_of_the_account_verbs_to_ops():
-    makefile = (paths.REPO_ROOT / "Makefile").read_text()
+    makefile = (REPO / "Makefile").read_text()
     for target in ["plan", "apply-plan", "deploy", "drift", "destroy"]:
         (recipe,) = re.findall(rf"^{target}:.*\n((?:\t.*\n)+)", makefile, flags=re.M)
         assert "scripts.ops synth" not in recipe, target
