@@ -2,6 +2,9 @@
 #   make deploy            deploy the local environment to the embedded AWS (moto)
 #   make test              the whole test suite (CI runs this)
 # ENV selects an environment (local, dev, staging, prod). synth/validate/scan default to all.
+# Who synthesizes: the verbs that act on an account (plan, apply-plan, deploy, drift, destroy) are
+# scripts/ops.py's, and ops synthesizes for them; the offline readers (validate, scan, addresses,
+# cost, diagram) run `ops synth` here first.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -114,11 +117,9 @@ preflight: $(STAMPS)/python-env ## read-only check of ENV's account: credentials
 
 plan: setup ## saved plans + readable summary + checkov on each plan (ENV=x [STACK=name])
 	$(RUN) -m scripts.preflight $(DEPLOY_ENV) --for plan
-	$(RUN) -m scripts.ops synth $(DEPLOY_ENV)
 	STACK=$(STACK) $(RUN) -m scripts.ops plan $(DEPLOY_ENV)
 
 apply-plan: setup ## apply exactly the saved plans of `make plan` (ENV=x [STACK=name]); CI's deploy step
-	$(RUN) -m scripts.ops synth $(DEPLOY_ENV)
 	STACK=$(STACK) $(RUN) -m scripts.ops apply-plan $(DEPLOY_ENV)
 
 plan-summary: $(STAMPS)/python-env ## Markdown summary of saved plans (.build/plans/summary.md) [ENV=x]
@@ -138,11 +139,9 @@ deploy: setup ## preflight, bootstrap state, synth, checkov gate, deploy stacks 
 	$(RUN) -m scripts.ops deploy $(DEPLOY_ENV)
 
 drift: setup ## exit 0 when nothing would change, 2 when something would (ENV=x)
-	$(RUN) -m scripts.ops synth $(DEPLOY_ENV)
 	$(RUN) -m scripts.ops drift $(DEPLOY_ENV)
 
 destroy: setup ## destroy an environment's stacks in reverse order (ENV=x)
-	$(RUN) -m scripts.ops synth $(DEPLOY_ENV)
 	$(RUN) -m scripts.ops destroy $(DEPLOY_ENV)
 
 test: setup $(ACTIONLINT) graphviz $(HOST_WEB) ## lint (ruff, actionlint), then the whole suite: unit, stacks, terraform, integration, bad input

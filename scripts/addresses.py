@@ -16,7 +16,8 @@ import json
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from scripts.paths import REPO_ROOT
+
 PINNED = REPO_ROOT / "tests" / "stacks" / "addresses.txt"
 
 

@@ -33,7 +33,8 @@ from pathlib import Path
 
 import yaml
 
-from scripts.synthesized import BUILD_DIR, REPO_ROOT, Resource, Stack, load_environment
+from scripts.paths import BUILD_DIR, REPO_ROOT
+from scripts.synthesized import Resource, Stack, load_environment
 
 PRICES_FILE = REPO_ROOT / "cost" / "prices.yaml"
 USAGE_DIR = REPO_ROOT / "cost" / "usage"

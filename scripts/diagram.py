@@ -32,7 +32,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scripts.synthesized import BUILD_DIR, REPO_ROOT, Resource, Stack, load_environment
+from scripts import plans
+from scripts.paths import BUILD_DIR, PLAN_ROOT, REPO_ROOT
+from scripts.synthesized import Resource, Stack, load_environment
 
 OUT_DIR = BUILD_DIR / "diagram"
 DOCS_DIR = REPO_ROOT / "docs"
@@ -461,7 +463,7 @@ def changed_keys(env: str, stacks: list[Stack], plan_dir: Path, base: list[Stack
         stack = path.stem
         planned.add(stack)
         for rc in json.loads(path.read_text()).get("resource_changes", []):
-            if set(rc["change"]["actions"]) - {"no-op", "read"}:
+            if plans.kind(rc):
                 changed.add((stack, rc["type"], rc["name"]))
     if base is not None:
         def strip(values):
@@ -509,7 +511,7 @@ def render_pr(envs: list[str], base_ref: str | None) -> str:
         graph = build(env, stacks)
         base = (load_environment(env, base_outdir(env, base_ref), BUILD_DIR / "no-plans")
                 if base_ref else None)
-        plan_dir = BUILD_DIR / "plans" / env
+        plan_dir = PLAN_ROOT / env
         changed = changed_keys(env, stacks, plan_dir, base)
         sub, hit = changed_subgraph(graph, stacks, changed)
         if not hit:

@@ -17,10 +17,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-STATE_DIR = Path(os.environ.get("CDKTF_BUILD_DIR", REPO_ROOT / ".build")) / "local-aws"
+from scripts.paths import BUILD_DIR, REPO_ROOT
+
+STATE_DIR = BUILD_DIR / "local-aws"
 STATE_FILE = STATE_DIR / "server.json"
 LOG_FILE = STATE_DIR / "moto.log"
 HOST = "127.0.0.1"

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from graphlib import TopologicalSorter
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-OUTDIR = Path(os.environ.get("CDKTF_OUTDIR", REPO_ROOT / "cdktf.out"))
+from scripts.paths import OUTDIR
 
 
 @dataclass(frozen=True)

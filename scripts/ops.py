@@ -9,6 +9,11 @@
     python -m scripts.ops destroy ENV
     python -m scripts.ops force-unlock ENV STACK LOCK_ID
 
+plan, apply-plan, deploy, drift and destroy synthesize ENV first (the one place they do: the
+Makefile does not), so they never act on stale JSON; for the embedded AWS, against the endpoint of
+the server they talk to (deploy starts it). SYNTH=0 uses cdktf.out as it is (stand-in stacks in
+tests). synth and validate work on their own; validate reads what synth wrote.
+
 Terraform runs in each synthesized stack's directory with its data dir under .build/tfdata, so
 a re-synth never loses an initialised backend. Deploys apply exactly the saved plan that passed
 the checkov gate.
@@ -35,9 +40,10 @@ from pathlib import Path
 from environments.loader import ConfigError, load_environments
 from environments.schema import Environment
 from scripts import graph, local_aws, manifest, scan
-from scripts.toolchain import BUILD_DIR, REPO_ROOT, Terraform, TerraformError, ToolchainError
+from scripts.paths import BUILD_DIR, PLAN_ROOT, REPO_ROOT
+from scripts.plans import changes
+from scripts.toolchain import Terraform, TerraformError, ToolchainError
 
-PLAN_ROOT = BUILD_DIR / "plans"
 LOCAL_STATE_ROOT = BUILD_DIR / "bootstrap-state"
 BOOTSTRAP_OVERRIDE = "bootstrap_local_backend_override.tf.json"
 # How long Terraform waits for a lock another run holds before it gives up and says who holds it.
@@ -59,10 +65,16 @@ def _terraform(stack: manifest.SynthesizedStack, env: Environment, purpose: str 
     return Terraform(stack.directory, extra_env=extra, log_dir=BUILD_DIR / "logs" / env.name)
 
 
-def synth(env_name: str | None = None) -> None:
-    """Run the cdktf app (main.py) for one environment or all."""
+def synth(env_name: str | None = None, *, local_endpoint: str | None = None) -> None:
+    """Run the cdktf app (main.py) for one environment or all.
+
+    local_endpoint: where the local environment's providers point (stacks/base.py reads it from
+    LOCAL_AWS_ENDPOINT); unset, the environment variable or base.py's fixed default applies.
+    """
     started = time.monotonic()
     run_env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    if local_endpoint:
+        run_env["LOCAL_AWS_ENDPOINT"] = local_endpoint
     if env_name:
         run_env["CDKTF_ENV"] = env_name
     else:
@@ -99,21 +111,6 @@ def validate(env_name: str | None = None) -> int:
     return 1 if failures else 0
 
 
-def _plan_summary(plan_json: dict) -> dict[str, list[str]]:
-    summary: dict[str, list[str]] = {"create": [], "update": [], "delete": [], "replace": []}
-    for change in plan_json.get("resource_changes", []):
-        actions = change["change"]["actions"]
-        if actions == ["create"]:
-            summary["create"].append(change["address"])
-        elif actions == ["update"]:
-            summary["update"].append(change["address"])
-        elif actions == ["delete"]:
-            summary["delete"].append(change["address"])
-        elif "delete" in actions and "create" in actions:
-            summary["replace"].append(change["address"])
-    return summary
-
-
 def _plan_stack(stack: manifest.SynthesizedStack, env: Environment, tf: Terraform) -> tuple[Path, dict[str, list[str]]]:
     out_dir = PLAN_ROOT / env.name
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -122,7 +119,7 @@ def _plan_stack(stack: manifest.SynthesizedStack, env: Environment, tf: Terrafor
     shown = tf.run("show", "-json", str(plan_file))
     plan_json_path = out_dir / f"{stack.name}.json"
     plan_json_path.write_text(shown.stdout)
-    summary = _plan_summary(json.loads(plan_json_path.read_text()))
+    summary = changes(json.loads(plan_json_path.read_text()))
     return plan_file, summary
 
 
@@ -241,9 +238,6 @@ def _walk(
 
 def deploy(env_name: str) -> int:
     env = _env(env_name)
-    if env.local_aws:
-        local_aws.start()
-    synth(env_name)
     if scan.scan_synth(env_name).failed:
         print("checkov gate failed on the synthesized JSON; nothing was deployed", file=sys.stderr)
         return 1
@@ -435,6 +429,18 @@ COMMANDS = {
     "force-unlock": force_unlock,
 }
 NEEDS_ENV = {"plan", "apply-plan", "deploy", "drift", "destroy", "force-unlock"}
+# The verbs that act on an account synthesize first (see the module docstring).
+SYNTHESIZES = {"plan", "apply-plan", "deploy", "drift", "destroy"}
+
+
+def _synth_for(command: str, env_name: str) -> None:
+    endpoint = None
+    if _env(env_name).local_aws:
+        if command == "deploy":
+            local_aws.start()  # idempotent: reuses a healthy server
+        # LOCAL_AWS_ENDPOINT, else the running server's, else the default port: the server this run uses.
+        endpoint = local_aws.endpoint_url()
+    synth(env_name, local_endpoint=endpoint)
 
 
 def main(argv: list[str]) -> int:
@@ -444,6 +450,8 @@ def main(argv: list[str]) -> int:
     command, env_name = argv[0], (argv[1] if len(argv) > 1 and argv[1] else None)
     graph.handle_interrupts()
     try:
+        if command in SYNTHESIZES and os.environ.get("SYNTH", "1") != "0":
+            _synth_for(command, env_name)
         result = COMMANDS[command](env_name, *(argv[2:] if command == "force-unlock" else ()))
     except (ConfigError, ToolchainError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -12,26 +12,10 @@ import json
 import sys
 from pathlib import Path
 
-from scripts.toolchain import BUILD_DIR
+from scripts.paths import PLAN_ROOT, SCAN_ROOT
+from scripts.plans import changes
 
-PLAN_ROOT = BUILD_DIR / "plans"
-SCAN_ROOT = BUILD_DIR / "scan"
 MARKER = "<!-- plan-summary -->"
-
-
-def changes(plan_json: dict) -> dict[str, list[str]]:
-    summary: dict[str, list[str]] = {"create": [], "update": [], "delete": [], "replace": []}
-    for change in plan_json.get("resource_changes", []):
-        actions = change["change"]["actions"]
-        if actions == ["create"]:
-            summary["create"].append(change["address"])
-        elif actions == ["update"]:
-            summary["update"].append(change["address"])
-        elif actions == ["delete"]:
-            summary["delete"].append(change["address"])
-        elif "delete" in actions and "create" in actions:
-            summary["replace"].append(change["address"])
-    return summary
 
 
 def _gate(stack: str) -> str:

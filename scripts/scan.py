@@ -19,13 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scripts import manifest
-from scripts.toolchain import BUILD_DIR
+from scripts.paths import PLAN_ROOT, REPO_ROOT, SCAN_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 CHECKOV = Path(os.environ.get("CHECKOV_BIN", REPO_ROOT / ".build" / "checkov" / "bin" / "checkov"))
 CONFIG = REPO_ROOT / ".checkov.yaml"
-REPORT_ROOT = BUILD_DIR / "scan"
-PLAN_ROOT = BUILD_DIR / "plans"
+REPORT_ROOT = SCAN_ROOT
 
 
 @dataclass

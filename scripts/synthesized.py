@@ -13,14 +13,14 @@ Nothing here calls cdktf or Terraform: it reads files, so it is fast and works o
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-# Same rule as scripts.toolchain (not imported: it pulls in the toolchain checks).
-BUILD_DIR = Path(os.environ.get("CDKTF_BUILD_DIR", REPO_ROOT / ".build"))
+# scripts.paths, not scripts.toolchain: the toolchain module pulls in the toolchain checks.
+from scripts.paths import PLAN_ROOT
+from scripts.paths import outdir as default_outdir
+
 REF = re.compile(r"\$\{([^}]*)\}")
 LOCAL_REF = re.compile(r"^(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)")
 REMOTE_REF = re.compile(r"data\.terraform_remote_state\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)")
@@ -96,8 +96,8 @@ def stack_names(outdir: Path, env: str) -> list[str]:
 
 
 def load_environment(env: str, outdir: Path | None = None, plan_dir: Path | None = None) -> list[Stack]:
-    outdir = Path(outdir or os.environ.get("CDKTF_OUTDIR") or REPO_ROOT / "cdktf.out")
-    plan_dir = Path(plan_dir) if plan_dir else BUILD_DIR / "plans" / env
+    outdir = Path(outdir or default_outdir())
+    plan_dir = Path(plan_dir) if plan_dir else PLAN_ROOT / env
     names = stack_names(outdir, env)
     if not names:
         raise SystemExit(f"no synthesized stacks for environment {env!r} in {outdir}: run `make synth ENV={env}`")

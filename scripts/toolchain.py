@@ -19,9 +19,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-# Tests point these at temporary directories so they never touch a developer's own state.
-BUILD_DIR = Path(os.environ.get("CDKTF_BUILD_DIR", REPO_ROOT / ".build"))
+from scripts.paths import BUILD_DIR, REPO_ROOT
+
 CLI_CONFIG = BUILD_DIR / "terraform.tfrc"
 # One provider cache per checkout, shared by every run and test process (tests move BUILD_DIR to a
 # temporary directory, which used to give each test process a cold cache of its own).

@@ -6,6 +6,7 @@ is <env>/<stack>.tfstate in the environment's state bucket, locked in DynamoDB.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import jsii
@@ -18,11 +19,22 @@ from environments.schema import Environment
 from modules.storage import LOG_BUCKET_EXPIRATION_CONTEXT, TLS_ONLY_BUCKETS_CONTEXT
 from policies.aspects import apply_guardrails
 from policies.managed_policies import ATTACHABLE_MANAGED_POLICIES, boundary_arn
-from scripts import local_aws
 
 # The bindings (cdktf-cdktf-provider-aws 19.65.1) write an exact "5.99.1"; any 5.x from 5.99 on
 # speaks the same schema, and a pinned minor would refuse the provider a mirror or registry has.
 AWS_PROVIDER_CONSTRAINT = "~> 5.99"
+
+# Where the local environment's providers and backend point: LOCAL_AWS_ENDPOINT when set (ops sets
+# it to the server it is about to talk to; the tests pin it), else the emulator's customary port
+# (scripts/local_aws.py's HOST and DEFAULT_PORT). Never probed: whether an emulator happens to be
+# running must not change the synthesized JSON.
+LOCAL_AWS_ENDPOINT_VARIABLE = "LOCAL_AWS_ENDPOINT"
+DEFAULT_LOCAL_AWS_ENDPOINT = "http://127.0.0.1:4566"
+
+
+def local_aws_endpoint() -> str:
+    return os.environ.get(LOCAL_AWS_ENDPOINT_VARIABLE) or DEFAULT_LOCAL_AWS_ENDPOINT
+
 
 # Every service endpoint the stacks use, pointed at the embedded AWS in the local environment.
 LOCAL_AWS_SERVICES = (
@@ -144,7 +156,7 @@ class EnvironmentStack(TerraformStack):
         if alias:
             settings["alias"] = alias
         if self.env.local_aws:
-            endpoint = local_aws.endpoint_url()
+            endpoint = local_aws_endpoint()
             settings.update(
                 endpoints=[AwsProviderEndpoints(**{service: endpoint for service in LOCAL_AWS_SERVICES})],
                 skip_credentials_validation=True,
@@ -194,7 +206,7 @@ class EnvironmentStack(TerraformStack):
                     f"the state_key_arn output of {self.env.name}-bootstrap."
                 )
         if self.env.local_aws:
-            endpoint = local_aws.endpoint_url()
+            endpoint = local_aws_endpoint()
             settings.update(
                 endpoints={"s3": endpoint, "dynamodb": endpoint, "sts": endpoint, "iam": endpoint},
                 use_path_style=True,

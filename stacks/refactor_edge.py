@@ -70,9 +70,9 @@ class RefactorEdgeStack(EnvironmentStack):
             "waf",
             name=name,
             waf_scope="CLOUDFRONT",
-            rate_limit=edge.waf_rate_limit,
-            allow_cidrs=env.api.waf.allow_cidrs,
-            block_cidrs=env.api.waf.block_cidrs,
+            rate_limit=edge.waf.rate_limit,
+            allow_cidrs=edge.waf.allow_cidrs,
+            block_cidrs=edge.waf.block_cidrs,
             log_kms_key_arn=self.key.arn,
             log_retention_days=edge.log_retention_days,
         )

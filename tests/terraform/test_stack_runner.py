@@ -41,7 +41,15 @@ def _write_stacks(outdir: Path, resources: dict[str, dict]) -> None:
 
 
 def _ops_env(outdir: Path) -> dict[str, str]:
-    return {**os.environ, "CDKTF_OUTDIR": str(outdir), "LOCK_TIMEOUT": "1s", "JOBS": "4", "PYTHONUNBUFFERED": "1"}
+    # SYNTH=0: run on the stand-in stacks written here, not on a fresh synth of the real `local`.
+    return {
+        **os.environ,
+        "CDKTF_OUTDIR": str(outdir),
+        "SYNTH": "0",
+        "LOCK_TIMEOUT": "1s",
+        "JOBS": "4",
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 def _ops(outdir: Path, *args: str) -> subprocess.CompletedProcess:
