@@ -28,6 +28,7 @@ releases its state lock; run the same verb again to carry on.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -40,7 +41,7 @@ from pathlib import Path
 from environments.loader import ConfigError, load_environments
 from environments.schema import Environment
 from scripts import graph, local_aws, manifest, scan
-from scripts.paths import BUILD_DIR, PLAN_ROOT, REPO_ROOT
+from scripts.paths import BUILD_DIR, PLAN_ROOT, REPO_ROOT, outdir
 from scripts.plans import changes
 from scripts.toolchain import Terraform, TerraformError, ToolchainError
 
@@ -65,13 +66,39 @@ def _terraform(stack: manifest.SynthesizedStack, env: Environment, purpose: str 
     return Terraform(stack.directory, extra_env=extra, log_dir=BUILD_DIR / "logs" / env.name)
 
 
-def synth(env_name: str | None = None, *, local_endpoint: str | None = None) -> None:
+# What the synthesized JSON is made from: a change to any of these makes cdktf.out stale.
+SYNTH_INPUTS = ("main.py", "cdktf.json", "Pipfile.lock", "scripts/lazy_bindings.py")
+SYNTH_INPUT_DIRS = ("environments", "stacks", "modules", "policies", "functions", "userdata")
+
+
+def synth_fingerprint(env_name: str | None, local_endpoint: str | None) -> str:
+    """A digest of every synth input, the selection and the local endpoint (tens of milliseconds)."""
+    digest = hashlib.sha256(f"{env_name or '*'}\0{local_endpoint or ''}\0".encode())
+    files = [REPO_ROOT / name for name in SYNTH_INPUTS]
+    for folder in SYNTH_INPUT_DIRS:
+        files += [p for p in (REPO_ROOT / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    for path in sorted(files):
+        digest.update(os.path.relpath(path, REPO_ROOT).encode() + b"\0")
+        digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+    return digest.hexdigest()
+
+
+def synth(env_name: str | None = None, *, local_endpoint: str | None = None, reuse: bool = False) -> None:
     """Run the cdktf app (main.py) for one environment or all.
 
     local_endpoint: where the local environment's providers point (stacks/base.py reads it from
     LOCAL_AWS_ENDPOINT); unset, the environment variable or base.py's fixed default applies.
+    reuse: keep cdktf.out when the last synth had the same inputs, selection and endpoint (the
+    verbs that act on an account synthesize first; a second `make plan` should not pay it again).
     """
     started = time.monotonic()
+    stamp = outdir() / ".synth-inputs.sha256"
+    fingerprint = synth_fingerprint(env_name, local_endpoint)
+    current = stamp.is_file() and stamp.read_text().strip() == fingerprint and (outdir() / "manifest.json").is_file()
+    if reuse and current:
+        print(f"cdktf.out is current for {env_name or 'all environments'} (no synth input changed); not synthesizing")
+        return
+    stamp.unlink(missing_ok=True)
     run_env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
     if local_endpoint:
         run_env["LOCAL_AWS_ENDPOINT"] = local_endpoint
@@ -83,6 +110,7 @@ def synth(env_name: str | None = None, *, local_endpoint: str | None = None) -> 
     if completed.returncode != 0:
         raise SystemExit(completed.returncode)
     stacks = manifest.load()
+    stamp.write_text(fingerprint + "\n")
     print(f"synthesized {len(stacks)} stacks ({env_name or 'all environments'}) in {time.monotonic() - started:.1f}s")
 
 
@@ -440,7 +468,7 @@ def _synth_for(command: str, env_name: str) -> None:
             local_aws.start()  # idempotent: reuses a healthy server
         # LOCAL_AWS_ENDPOINT, else the running server's, else the default port: the server this run uses.
         endpoint = local_aws.endpoint_url()
-    synth(env_name, local_endpoint=endpoint)
+    synth(env_name, local_endpoint=endpoint, reuse=True)
 
 
 def main(argv: list[str]) -> int:

@@ -17,7 +17,9 @@ ACCOUNT_VERBS = ["plan", "apply-plan", "deploy", "drift", "destroy"]
 @pytest.fixture
 def recorded(monkeypatch):
     calls: list[tuple] = []
-    monkeypatch.setattr(ops, "synth", lambda env, local_endpoint=None: calls.append(("synth", env, local_endpoint)))
+    monkeypatch.setattr(
+        ops, "synth", lambda env, local_endpoint=None, reuse=False: calls.append(("synth", env, local_endpoint))
+    )
     for verb in [*ACCOUNT_VERBS, "validate"]:
         monkeypatch.setitem(ops.COMMANDS, verb, lambda env, verb=verb: calls.append((verb, env)) or 0)
     monkeypatch.setattr(local_aws, "start", lambda: calls.append(("start",)) or "http://127.0.0.1:4999")
@@ -57,3 +59,36 @@ def test_the_makefile_leaves_synth_of_the_account_verbs_to_ops():
         (recipe,) = re.findall(rf"^{target}:.*\n((?:\t.*\n)+)", makefile, flags=re.M)
         assert "scripts.ops synth" not in recipe, target
         assert f"scripts.ops {target} " in recipe, target
+
+
+def test_a_second_account_verb_reuses_a_current_synth_and_any_input_change_redoes_it(tmp_path, monkeypatch):
+    """plan after deploy (or drift after plan) must not pay a full synth again, but an edited
+    stack, module or environment file must never be deployed from stale JSON."""
+    monkeypatch.setenv("CDKTF_OUTDIR", str(tmp_path))
+    runs: list[str] = []
+
+    def fake_main(argv, **kwargs):
+        runs.append(kwargs["env"]["CDKTF_ENV"])
+        (tmp_path / "manifest.json").write_text('{"stacks": {}}')
+
+        class Done:
+            returncode = 0
+
+        return Done()
+
+    monkeypatch.setattr(ops.subprocess, "run", fake_main)
+    monkeypatch.setattr(ops.manifest, "load", lambda: [])
+    ops.synth("dev", reuse=True)
+    ops.synth("dev", reuse=True)  # nothing changed: reused
+    assert runs == ["dev"]
+    ops.synth("prod", reuse=True)  # another selection overwrote cdktf.out
+    ops.synth("dev", reuse=True)
+    assert runs == ["dev", "prod", "dev"]
+    ops.synth("dev", local_endpoint="http://127.0.0.1:4999", reuse=True)  # another endpoint
+    assert runs[-1] == "dev" and len(runs) == 4
+    before = ops.synth_fingerprint("dev", None)
+    monkeypatch.setattr(ops, "SYNTH_INPUTS", (*ops.SYNTH_INPUTS, str(tmp_path / "edited.py")))
+    (tmp_path / "edited.py").write_text("x = 1\n")
+    assert ops.synth_fingerprint("dev", None) != before
+    ops.synth("dev")  # `make synth` always synthesizes
+    assert len(runs) == 5
