@@ -1,6 +1,6 @@
 """<env>-bootstrap: the state bucket, its access-log bucket and the lock table.
 
-It is the one stack that cannot start on its own backend: `scripts/bootstrap.py` applies it on
+It is the one stack that cannot start on its own backend: `scripts/ops.py` (bootstrap) applies it on
 local state first, then migrates that state into the bucket it just created.
 """
 
