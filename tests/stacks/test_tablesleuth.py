@@ -16,8 +16,9 @@ from modules.compute_fleet import (
     EMULATOR_TARGET_TRACKING_DRIFT,
     SPOT_ALLOCATION_STRATEGY,
 )
+from modules.image_pipeline import AL2023_PARAMETER
 from scripts.toolchain import project_tool
-from stacks.tablesleuth import AL2023_PARAMETER, ami_parameter_name, public_hostname, secret_name
+from stacks.tablesleuth_host import ami_parameter_name, public_hostname, secret_name
 from tests.conftest import resources
 
 ENVS = available_environments()
