@@ -1,7 +1,7 @@
 """An EC2 fleet behind a load balancer: launch template, Auto Scaling group (on-demand or spot),
 CPU target tracking, instance refresh and optional scheduled scale-to-zero.
 
-    fleet = ComputeFleet(self, "fleet", name="dev-tablesleuth-us-east-2", image_id=ami, ...)
+    fleet = ComputeFleet(self, "fleet", name="dev-hosts-us-east-2", image_id=ami, ...)
 
 Spot is a real mixed instances policy: no on-demand base, everything above it spot, the
 `capacity-optimized` strategy over several instance types, so one type running dry does not stop

@@ -164,7 +164,7 @@ class ImagePipeline(Construct):
         )
 
         # The build instance gets its own role: it needs Image Builder's permissions for the
-        # bake only, and none of the host's access to the GizmoSQL secret.
+        # bake only, and none of the hosts' access to their secrets.
         trust = assume_role_policy(self, "build-trust", service="ec2.amazonaws.com")
         self.build_role = IamRole(self, "build-role", name=f"{name}-image-build", assume_role_policy=trust.json)
         for index, policy_arn in enumerate((SSM_CORE_POLICY, IMAGE_BUILDER_INSTANCE_POLICY)):
