@@ -17,8 +17,8 @@ refresh, spot interruption and evening stop. AWS Config and EBS encryption are t
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput
-from constructs import Construct
+from cdktf import TerraformElement, TerraformOutput
+from constructs import Construct, Node
 
 from environments.schema import Environment
 from modules.compute_fleet import (
@@ -57,9 +57,7 @@ class TableSleuthStack(EnvironmentStack):
         self, scope: Construct, *, env: Environment, region: str, network: Network, baseline: BaselineStack
     ) -> None:
         super().__init__(scope, env=env, component="tablesleuth", region=region)
-        # Session Manager's preferences (key, session log group) are the region's baseline; the
-        # host must be able to use both or every session fails to start.
-        self.baseline = baseline
+        self.baseline = baseline  # its Session Manager key and log group: the host must use both
         if env.tablesleuth is None:
             raise ValueError(f"{env.name} has no tablesleuth section")
         cfg = self.config = env.tablesleuth
@@ -244,7 +242,8 @@ class TableSleuthStack(EnvironmentStack):
         TerraformOutput(self, "gizmosql_secret_arn", value=self.secret.arn)
         TerraformOutput(self, "alert_topic_arn", value=self.monitoring.topic_arn)
 
-    def get_logical_id(self, tf_element) -> str:
+    def get_logical_id(self, tf_element: Node | TerraformElement) -> str:
+        """cdktf asks the stack for every name: moved resources keep their old ones (MOVES)."""
         node = getattr(tf_element, "node", tf_element)
         moved = moved_logical_id(node.path.split("/", 1)[1], MOVES)
         return moved if moved is not None else super().get_logical_id(tf_element)
