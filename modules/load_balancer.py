@@ -65,6 +65,37 @@ def alb_log_delivery_statements(scope: Construct, *, bucket_arn: str, prefix: st
     ]
 
 
+def https_listeners(
+    scope: Construct, *, alb_arn: str, ssl_policy: str, certificate_arn: str, actions: list[LbListenerDefaultAction]
+) -> LbListener:
+    """The HTTPS listener ("https") and the HTTP listener ("http-redirect") that only redirects to
+    it (301), in `scope`; returns the HTTPS one."""
+    https = LbListener(
+        scope,
+        "https",
+        load_balancer_arn=alb_arn,
+        port=HTTPS,
+        protocol="HTTPS",
+        ssl_policy=ssl_policy,
+        certificate_arn=certificate_arn,
+        default_action=actions,
+    )
+    LbListener(
+        scope,
+        "http-redirect",
+        load_balancer_arn=alb_arn,
+        port=80,
+        protocol="HTTP",
+        default_action=[
+            LbListenerDefaultAction(
+                type="redirect",
+                redirect=LbListenerDefaultActionRedirect(protocol="HTTPS", port="443", status_code="HTTP_301"),
+            )
+        ],
+    )
+    return https
+
+
 class PrivateLoadBalancer(Construct):
     """Internal ALB (HTTPS only, HTTP redirects) + internal NLB targeting it; `target_group` takes tasks."""
 
@@ -151,28 +182,12 @@ class PrivateLoadBalancer(Construct):
                 unhealthy_threshold=3,
             ),
         )
-        self.https_listener = LbListener(
+        self.https_listener = https_listeners(
             self,
-            "https",
-            load_balancer_arn=self.alb.arn,
-            port=HTTPS,
-            protocol="HTTPS",
+            alb_arn=self.alb.arn,
             ssl_policy=TLS13_POLICY,
             certificate_arn=certificate_arn,
-            default_action=[LbListenerDefaultAction(type="forward", target_group_arn=self.target_group.arn)],
-        )
-        LbListener(
-            self,
-            "http-redirect",
-            load_balancer_arn=self.alb.arn,
-            port=80,
-            protocol="HTTP",
-            default_action=[
-                LbListenerDefaultAction(
-                    type="redirect",
-                    redirect=LbListenerDefaultActionRedirect(protocol="HTTPS", port="443", status_code="HTTP_301"),
-                )
-            ],
+            actions=[LbListenerDefaultAction(type="forward", target_group_arn=self.target_group.arn)],
         )
 
         # The NLB passes TCP through to the ALB, which keeps terminating TLS with its policy.
@@ -311,15 +326,12 @@ class ApplicationLoadBalancer(Construct):
                 matcher="200",
             ),
         )
-        self.https_listener = LbListener(
+        self.https_listener = https_listeners(
             self,
-            "https",
-            load_balancer_arn=self.alb.arn,
-            port=HTTPS,
-            protocol="HTTPS",
+            alb_arn=self.alb.arn,
             ssl_policy=ssl_policy,
             certificate_arn=certificate_arn,
-            default_action=self._https_actions(login),
+            actions=self._https_actions(login),
         )
         if login is not None:
             # The load balancer itself calls Cognito's token and user-info endpoints (public names,
@@ -334,19 +346,6 @@ class ApplicationLoadBalancer(Construct):
                 to_port=HTTPS,
                 cidr_ipv4="0.0.0.0/0",
             )
-        LbListener(
-            self,
-            "http-redirect",
-            load_balancer_arn=self.alb.arn,
-            port=80,
-            protocol="HTTP",
-            default_action=[
-                LbListenerDefaultAction(
-                    type="redirect",
-                    redirect=LbListenerDefaultActionRedirect(port="443", protocol="HTTPS", status_code="HTTP_301"),
-                )
-            ],
-        )
 
     def _https_actions(self, login: CognitoLogin | None) -> list[LbListenerDefaultAction]:
         """Forward to the targets; with `login`, only after Cognito has signed the user in. The
