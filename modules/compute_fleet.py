@@ -1,7 +1,7 @@
 """An EC2 fleet behind a load balancer: launch template, Auto Scaling group (on-demand or spot),
 CPU target tracking, instance refresh and optional scheduled scale-to-zero.
 
-    fleet = ComputeFleet(self, "fleet", name="dev-tablesleuth-us-east-2", image_id=ami, ...)
+    fleet = ComputeFleet(self, "fleet", name="dev-hosts-us-east-2", image_id=ami, ...)
 
 Spot is a real mixed instances policy: no on-demand base, everything above it spot, the
 `capacity-optimized` strategy over several instance types, so one type running dry does not stop
@@ -33,6 +33,10 @@ from cdktf_cdktf_provider_aws.autoscaling_policy import (
     AutoscalingPolicyTargetTrackingConfigurationPredefinedMetricSpecification,
 )
 from cdktf_cdktf_provider_aws.autoscaling_schedule import AutoscalingSchedule
+from cdktf_cdktf_provider_aws.iam_instance_profile import IamInstanceProfile
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.launch_template import (
     LaunchTemplate,
     LaunchTemplateBlockDeviceMappings,
@@ -42,7 +46,11 @@ from cdktf_cdktf_provider_aws.launch_template import (
     LaunchTemplateMonitoring,
     LaunchTemplateTagSpecifications,
 )
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
+
+from modules.iam import SSM_CORE_POLICY, Statement, assume_role_policy, policy_document
 
 ROOT_DEVICE = "/dev/xvda"  # Amazon Linux 2023's root device name
 SPOT_ALLOCATION_STRATEGY = "capacity-optimized"
@@ -51,6 +59,72 @@ SPOT_ALLOCATION_STRATEGY = "capacity-optimized"
 # (local-aws-notes.md), and a launch template gains a 'launch-template' tag specification.
 EMULATOR_TARGET_TRACKING_DRIFT = ("enabled", "predictive_scaling_configuration")
 EMULATOR_LAUNCH_TEMPLATE_DRIFT = ("tag_specifications",)
+# The CloudWatch agent publishes memory and disk metrics (disk_used_percent) with this policy.
+CLOUDWATCH_AGENT_POLICY = "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"
+
+
+class InstanceRole(Construct):
+    """The role and instance profile of a fleet's hosts: Session Manager (no SSH) and the
+    CloudWatch agent by managed policy, plus the caller's own statements as one inline policy.
+    `arn` is the instance profile's, which is what ComputeFleet takes."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        name: str,
+        statements: Sequence[Statement],
+        managed_policy_arns: Sequence[str] = (SSM_CORE_POLICY, CLOUDWATCH_AGENT_POLICY),
+    ) -> None:
+        super().__init__(scope, id_)
+        trust = assume_role_policy(self, "trust", service="ec2.amazonaws.com")
+        self.role = IamRole(self, "role", name=name, assume_role_policy=trust.json)
+        self.attachments = [
+            IamRolePolicyAttachment(self, f"policy-{index}", role=self.role.name, policy_arn=arn)
+            for index, arn in enumerate(managed_policy_arns)
+        ]
+        self.policy = None
+        if statements:  # IAM refuses a policy with no statements
+            permissions = policy_document(self, "permissions", statements)
+            self.policy = IamRolePolicy(self, "policy", role=self.role.id, policy=permissions.json)
+        self.profile = IamInstanceProfile(self, "profile", name=name, role=self.role.name)
+
+    @property
+    def arn(self) -> str:
+        return self.profile.arn
+
+
+class HostSecurityGroup(Construct):
+    """The hosts' security group: outbound HTTPS only (AWS APIs through endpoints or NAT, packages,
+    releases). Nothing comes in until the caller adds a rule (e.g. from its load balancer)."""
+
+    def __init__(self, scope: Construct, id_: str, *, name: str, vpc_id: str, description: str) -> None:
+        super().__init__(scope, id_)
+        self.security_group = SecurityGroup(
+            self,
+            "group",
+            name_prefix=f"{name}-host-",
+            description=description,
+            vpc_id=vpc_id,
+            tags={"Name": f"{name}-host"},
+            # A changed description replaces the group; the new one must exist before the old goes.
+            lifecycle={"create_before_destroy": True},
+        )
+        VpcSecurityGroupEgressRule(
+            self,
+            "egress-https",
+            security_group_id=self.security_group.id,
+            description="HTTPS: AWS APIs (endpoints or NAT), packages and releases",
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_ipv4="0.0.0.0/0",
+        )
+
+    @property
+    def security_group_id(self) -> str:
+        return self.security_group.id
 
 
 @dataclass(frozen=True, kw_only=True)

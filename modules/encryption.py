@@ -90,3 +90,44 @@ class EncryptionKey(Construct):
                 ("StringEquals", "aws:PrincipalTag/ManagedBy", [ManagedBy]),
             ],
         )
+
+    @staticmethod
+    def logs_grant(*, region: str, account_id: str, log_group_names: Sequence[str]) -> Statement:
+        """Let CloudWatch Logs use the key for these log groups only (names may end in `*`).
+
+        CloudWatch Logs calls KMS as logs.<region>.amazonaws.com with the log group's ARN as the
+        encryption context; a group outside the list cannot be created with, or write under, the key.
+        """
+        arns = [f"arn:aws:logs:{region}:{account_id}:log-group:{name}" for name in log_group_names]
+        return EncryptionKey.service_grant(
+            "CloudWatchLogsUseKey",
+            f"logs.{region}.amazonaws.com",
+            conditions=[("ArnLike", "kms:EncryptionContext:aws:logs:arn", arns)],
+        )
+
+    @staticmethod
+    def autoscaling_grants(*, account_id: str) -> list[Statement]:
+        """What EC2 Auto Scaling needs to launch instances whose volumes this key encrypts.
+
+        Auto Scaling creates the volumes as its service-linked role, which must use the key and
+        create grants on it for the instances (AWS's "required KMS key policy for use with
+        encrypted volumes"). Without both, launches fail with Client.InternalError.
+        """
+        role = f"arn:aws:iam::{account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+        return [
+            Statement(
+                sid="AutoScalingUsesKeyForVolumes",
+                actions=list(SERVICE_KEY_ACTIONS),
+                principals={"AWS": [role]},
+                conditions=[("StringEquals", "kms:CallerAccount", [account_id])],
+            ),
+            Statement(
+                sid="AutoScalingGrantsForVolumes",
+                actions=["kms:CreateGrant"],
+                principals={"AWS": [role]},
+                conditions=[
+                    ("Bool", "kms:GrantIsForAWSResource", ["true"]),
+                    ("StringEquals", "kms:CallerAccount", [account_id]),
+                ],
+            ),
+        ]

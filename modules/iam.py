@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument
 from constructs import Construct
 
+# Session Manager instead of SSH: what the SSM agent on an instance needs (one home for both the
+# hosts and the image builds).
+SSM_CORE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+
 
 @dataclass(frozen=True, kw_only=True)
 class Statement:

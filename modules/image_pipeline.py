@@ -1,6 +1,9 @@
 """An EC2 Image Builder pipeline that bakes a workload's install script into an Amazon Linux 2023
 AMI and writes the new AMI ID to an SSM parameter, which the launch template reads.
 
+The parameter is created here too, seeded with the latest Amazon Linux 2023 AMI (the fallback until
+the first bake), then owned by the pipeline's distribution: Terraform never puts the old value back.
+
 The component runs the same script the user data runs on the plain Amazon Linux fallback, so a
 baked AMI and a fallback boot end up with the same software.
 """
@@ -11,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 
+from cdktf_cdktf_provider_aws.data_aws_ssm_parameter import DataAwsSsmParameter
 from cdktf_cdktf_provider_aws.iam_instance_profile import IamInstanceProfile
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
@@ -38,13 +42,18 @@ from cdktf_cdktf_provider_aws.imagebuilder_infrastructure_configuration import (
     ImagebuilderInfrastructureConfigurationInstanceMetadataOptions,
 )
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
 
-from modules.iam import Statement, assume_role_policy, policy_document
+from modules.iam import SSM_CORE_POLICY, Statement, assume_role_policy, policy_document
 
-SSM_CORE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 IMAGE_BUILDER_INSTANCE_POLICY = "arn:aws:iam::aws:policy/EC2InstanceProfileForImageBuilder"
+# AWS's public parameter for the latest Amazon Linux 2023 AMI: the seed, and the fallback image.
+AL2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+# Image Builder distributes as its service-linked role, which may write SSM parameters only under
+# /imagebuilder/ (AWSServiceRoleForImageBuilder: ssm:PutParameter on parameter/imagebuilder/*).
+AMI_PARAMETER_PREFIX = "/imagebuilder/"
 
 
 def amazon_linux_2023(region: str, arch: str = "x86") -> str:
@@ -78,11 +87,28 @@ class ImagePipeline(Construct):
         vpc_id: str,
         kms_key_arn: str,
         ami_parameter_name: str,
+        ami_parameter_description: str,
         schedule: str,
         root_volume_gb: int,
         instance_types: Sequence[str],
     ) -> None:
         super().__init__(scope, id_)
+        if not ami_parameter_name.startswith(AMI_PARAMETER_PREFIX):
+            raise ValueError(
+                f"{name}: ami_parameter_name {ami_parameter_name!r} must start with {AMI_PARAMETER_PREFIX}; "
+                "Image Builder's service-linked role may write no other SSM parameter"
+            )
+        seed = DataAwsSsmParameter(self, "seed-image", name=AL2023_PARAMETER)
+        self.ami_parameter = SsmParameter(
+            self,
+            "ami-parameter",
+            name=ami_parameter_name,
+            type="String",
+            data_type="aws:ec2:image",
+            value=seed.insecure_value,
+            description=ami_parameter_description,
+            lifecycle={"ignore_changes": ["value"]},
+        )
         document = {
             "name": name,
             "description": description,
@@ -138,7 +164,7 @@ class ImagePipeline(Construct):
         )
 
         # The build instance gets its own role: it needs Image Builder's permissions for the
-        # bake only, and none of the host's access to the GizmoSQL secret.
+        # bake only, and none of the hosts' access to their secrets.
         trust = assume_role_policy(self, "build-trust", service="ec2.amazonaws.com")
         self.build_role = IamRole(self, "build-role", name=f"{name}-image-build", assume_role_policy=trust.json)
         for index, policy_arn in enumerate((SSM_CORE_POLICY, IMAGE_BUILDER_INSTANCE_POLICY)):

@@ -202,3 +202,50 @@ class SecureBucket(Construct):
     @property
     def name(self) -> str:
         return self.bucket.bucket
+
+
+class AccessLogBuckets:
+    """A log bucket (ALB, CloudFront or S3 access logs land here) and the bucket that records who
+    read it: S3 server access logs of the first go to the second, which logs nowhere.
+
+    Both are SSE-S3: ALB access logs and S3 server access logs can be delivered to nothing else.
+    Not a construct of its own: both buckets are made in `scope` under `logs_id` and `access_id`,
+    so stacks that already have such a pair keep their Terraform addresses.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        *,
+        logs_id: str,
+        access_id: str,
+        logs_bucket_name: str,
+        access_bucket_name: str,
+        account_id: str,
+        force_destroy: bool,
+        log_delivery_statements: Sequence[Statement] = (),
+        access_noncurrent_version_days: int = 90,
+        provider: TerraformProvider | None = None,
+    ) -> None:
+        self.access = SecureBucket(
+            scope,
+            access_id,
+            bucket_name=access_bucket_name,
+            account_id=account_id,
+            kms_key_arn=None,
+            receives_access_logs=True,
+            noncurrent_version_days=access_noncurrent_version_days,
+            force_destroy=force_destroy,
+            provider=provider,
+        )
+        self.logs = SecureBucket(
+            scope,
+            logs_id,
+            bucket_name=logs_bucket_name,
+            account_id=account_id,
+            kms_key_arn=None,
+            access_logs=self.access,
+            force_destroy=force_destroy,
+            extra_statements=log_delivery_statements,
+            provider=provider,
+        )

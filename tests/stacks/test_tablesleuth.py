@@ -16,8 +16,9 @@ from modules.compute_fleet import (
     EMULATOR_TARGET_TRACKING_DRIFT,
     SPOT_ALLOCATION_STRATEGY,
 )
+from modules.image_pipeline import AL2023_PARAMETER
 from scripts.toolchain import project_tool
-from stacks.tablesleuth import AL2023_PARAMETER, ami_parameter_name, public_hostname, secret_name
+from stacks.tablesleuth_host import ami_parameter_name, public_hostname, secret_name
 from tests.conftest import resources
 
 ENVS = available_environments()
@@ -503,3 +504,77 @@ def test_web_ui_knows_its_public_https_name(env_name, environments, stack_json):
         certificates = resources(stack, "aws_acm_certificate")
         if env.tablesleuth.certificate_arn is None:
             assert [c["domain_name"] for c in certificates] == [name]
+
+
+def _data(stack, kind):
+    return stack.get("data", {}).get(kind, {})
+
+
+def test_the_public_alb_gets_the_apis_waf_with_rate_limit_sqli_and_redacted_credentials(environments, stack_json):
+    """Issue 13: the internet-facing ALB had its own weaker WAF (four managed groups, no rate limit,
+    no SQL-injection group, credentials in the logs). It now uses modules/waf.py like the API."""
+    env = environments["staging"]
+    assert env.tablesleuth.public_alb
+    stack = _host(stack_json, env)
+    name = f"{env.name}-tablesleuth-{env.primary_region}"
+    (acl_id,) = stack["resource"]["aws_wafv2_web_acl"]
+    acl = stack["resource"]["aws_wafv2_web_acl"][acl_id]
+    assert (acl["name"], acl["scope"]) == (f"{name}-alb", "REGIONAL")  # same name: updated in place
+    rules = {r["name"]: r for r in acl["rule"]}
+    rate = rules["rate-limit-per-ip"]["statement"]["rate_based_statement"]
+    assert rate == {"limit": 2000, "aggregate_key_type": "IP"}
+    assert rules["rate-limit-per-ip"]["action"] == {"block": {}}
+    assert "AWSManagedRulesSQLiRuleSet" in rules and "AWSManagedRulesCommonRuleSet" in rules
+    # A regional web ACL protects an ALB of its own region through an association (one ACL per ALB).
+    (association,) = resources(stack, "aws_wafv2_web_acl_association")
+    assert association["resource_arn"] == "${aws_lb.load-balancer_alb_15AADC07.arn}"
+    assert association["web_acl_arn"] == f"${{aws_wafv2_web_acl.{acl_id}.arn}}"
+    (logging,) = resources(stack, "aws_wafv2_web_acl_logging_configuration")
+    redacted = {f["single_header"]["name"] for f in logging["redacted_fields"]}
+    assert redacted == {"authorization", "x-api-key"}
+    # WAF logs only to destinations named aws-waf-logs-*, and the logs key must admit that group.
+    (group,) = [g for g in resources(stack, "aws_cloudwatch_log_group") if g["name"].startswith("aws-waf-logs-")]
+    assert group["name"] == f"aws-waf-logs-{name}-alb"
+    assert logging["log_destination_configs"] == ["${aws_cloudwatch_log_group.waf_log-group_B08BEF30.arn}"]
+    key_policy = json.dumps(_data(stack, "aws_iam_policy_document")["logs-key_policy_AD7C104E"])
+    assert f"log-group:{group['name']}" in key_policy
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_the_certificate_is_validated_by_the_record_for_its_own_name(env_name, environments, stack_json):
+    """The validation options are a set: taking element 0 picks any name's record. Looked up by name."""
+    env = environments[env_name]
+    for region in _regions(env):
+        stack = _host(stack_json, env, region)
+        if env.tablesleuth.certificate_arn is not None:  # brought from config: nothing to validate
+            assert not resources(stack, "aws_acm_certificate")
+            continue
+        (record,) = [r for r in resources(stack, "aws_route53_record") if r["type"] != "A"]
+        wanted = f'o.domain_name == "{public_hostname(env, region)}"'
+        assert all(wanted in value for value in (record["name"], record["type"], record["records"][0]))
+        assert "tolist(" not in record["name"]
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_alb_logs_are_delivered_by_the_regions_elb_account_from_the_data_source(env_name, environments, stack_json):
+    """No hard-coded table of ELB accounts (it lacked most regions): the provider's data source."""
+    env = environments[env_name]
+    for region in _regions(env):
+        stack = _host(stack_json, env, region)
+        assert _data(stack, "aws_elb_service_account")
+        (document,) = [d for n, d in _data(stack, "aws_iam_policy_document").items() if n.startswith("alb-logs_policy")]
+        principals = json.dumps([s.get("principals") for s in document["statement"]])
+        assert "${data.aws_elb_service_account." in principals
+        assert "logdelivery.elasticloadbalancing.amazonaws.com" in principals
+        assert "127311923021" not in principals and "033677994240" not in principals
+
+
+@pytest.mark.parametrize("env_name", ENVS)
+def test_hosts_launch_only_after_their_ami_parameter_exists(env_name, environments, stack_json):
+    env = environments[env_name]
+    stack = _host(stack_json, env)
+    (template,) = resources(stack, "aws_launch_template")
+    if env.tablesleuth.image_pipeline.enabled:
+        assert template["image_id"] == "resolve:ssm:${aws_ssm_parameter.ami-parameter.name}"
+    else:
+        assert template["image_id"] == f"resolve:ssm:{AL2023_PARAMETER}"
