@@ -9,20 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import jsii
-from cdktf import (
-    Annotations,
-    Aspects,
-    IAspect,
-    S3Backend,
-    TerraformDataSource,
-    TerraformElement,
-    TerraformOutput,
-    TerraformResource,
-    TerraformStack,
-)
+from cdktf import Annotations, Aspects, IAspect, S3Backend, TerraformResource, TerraformStack
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderEndpoints
-from constructs import Construct, IConstruct, Node
+from constructs import Construct, IConstruct
 
 from environments.schema import Environment
 from modules.emulator import EmulatorDrift
@@ -30,7 +20,6 @@ from modules.storage import LOG_BUCKET_EXPIRATION_CONTEXT, TLS_ONLY_BUCKETS_CONT
 from policies.aspects import apply_guardrails
 from policies.managed_policies import ATTACHABLE_MANAGED_POLICIES, boundary_arn
 from scripts import local_aws
-from stacks.addressing import AddressBook
 
 # The bindings (cdktf-cdktf-provider-aws 19.65.1) write an exact "5.99.1"; any 5.x from 5.99 on
 # speaks the same schema, and a pinned minor would refuse the provider a mirror or registry has.
@@ -115,9 +104,7 @@ class EnvironmentStack(TerraformStack):
         self.env = env
         self.region = region or env.primary_region
         self.component = component
-        name = stack_name(env, component, self.region if regional_name else None)
-        self.addresses = AddressBook(name)  # before super(): cdktf may name elements from then on
-        super().__init__(scope, name)
+        super().__init__(scope, stack_name(env, component, self.region if regional_name else None))
         # Cross-cutting settings that constructs read from context rather than from every caller.
         self.node.set_context(TLS_ONLY_BUCKETS_CONTEXT, env.tls_only_bucket_policies)
         self.node.set_context(LOG_BUCKET_EXPIRATION_CONTEXT, env.baseline.log_bucket_expiration_days)
@@ -171,31 +158,6 @@ class EnvironmentStack(TerraformStack):
         else:
             settings["allowed_account_ids"] = [self.env.account_id]
         return AwsProvider(self, f"aws-{alias}" if alias else "aws", **settings)
-
-    def transparent(self, construct_id: str) -> str:
-        """An id for a construct (a direct child of this stack) that keeps its resources' addresses.
-
-        For resources that the stack made itself before they moved into the construct: they keep
-        the names they had, so Terraform sees no move. See stacks/addressing.py.
-        """
-        self.addresses.transparent_ids.add(construct_id)
-        return construct_id
-
-    def pin_address(self, path: str, logical_id: str) -> None:
-        """Keep the address `logical_id` for the resource at construct `path` (ids joined by "/")."""
-        self.addresses.pins[path] = logical_id
-
-    def get_logical_id(self, tf_element: TerraformElement | Node) -> str:  # cdktf calls this
-        node = tf_element.node if isinstance(tf_element, TerraformElement) else tf_element  # or a Node
-        scopes = node.scopes
-        components = [scope.node.id for scope in scopes[scopes.index(self) + 1 :]]
-        logical_id = self.addresses.logical_id(components) or super().get_logical_id(tf_element)
-        if isinstance(tf_element, TerraformResource | TerraformDataSource):
-            data = "data." if isinstance(tf_element, TerraformDataSource) else ""
-            self.addresses.claim(f"{data}{tf_element.terraform_resource_type}", logical_id, components)
-        elif isinstance(tf_element, TerraformOutput):
-            self.addresses.claim("output", logical_id, components)
-        return logical_id
 
     def ignore_emulator_drift(self, drifts: Sequence[EmulatorDrift]) -> None:
         """The emulator-only ignore, for the round-trip gaps that modules declare themselves."""

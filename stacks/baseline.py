@@ -29,13 +29,14 @@ from modules.account_baseline import (
     ServiceLinkedRoles,
     SessionManagerPreferences,
 )
+from stacks.addressing import KeepsAddresses
 from stacks.base import EnvironmentStack
 
 # The managed rules the workloads rely on (TableSleuth's issue asks for both).
 CONFIG_MANAGED_RULES = ("EC2_EBS_ENCRYPTION_BY_DEFAULT", "VPC_FLOW_LOGS_ENABLED")
 
 
-class BaselineStack(EnvironmentStack):
+class BaselineStack(KeepsAddresses, EnvironmentStack):
     def __init__(self, scope: Construct, *, env: Environment, region: str) -> None:
         super().__init__(scope, env=env, component="baseline", region=region)
         self.is_primary = region == env.primary_region

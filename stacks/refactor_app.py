@@ -25,6 +25,7 @@ from modules.load_balancer import PrivateLoadBalancer, alb_log_delivery_statemen
 from modules.security_group import https_only_security_group
 from modules.storage import SecureBucket
 from modules.waf import WebAcl
+from stacks.addressing import KeepsAddresses
 from stacks.base import EnvironmentStack
 from stacks.refactor_data_access import data_environment, documents_statements, task_statements
 from stacks.refactor_monitoring import RefactorMonitoring
@@ -38,14 +39,13 @@ HEALTH_CHECK_PATH = "/health"
 UPLOAD_PREFIX = "uploads/"  # functions/document_processor reads here and writes under processed/
 
 
-class RefactorAppStack(EnvironmentStack):
+class RefactorAppStack(KeepsAddresses, EnvironmentStack):
     def __init__(self, scope: Construct, *, env: Environment, network: NetworkStack, data: RefactorDataExports) -> None:
         super().__init__(scope, env=env, component="refactor-app", regional_name=False)
         api = env.api
         name = f"{env.name}-refactor"
         account, region = env.account_id, self.region
         net = network.network
-        vpc_cidr = str(net.config.cidr)
         private_subnets = [s.id for s in net.private_subnets]
 
         api_host = f"{api.subdomain}.{env.domain}"
@@ -93,7 +93,7 @@ class RefactorAppStack(EnvironmentStack):
             "lb",
             name=name,
             vpc_id=net.vpc.id,
-            vpc_cidr=vpc_cidr,
+            vpc_cidr=str(net.config.cidr),
             subnet_ids=private_subnets,
             certificate_arn=certificate_arn,
             access_logs=alb_logs,
@@ -158,7 +158,7 @@ class RefactorAppStack(EnvironmentStack):
             image_tag=env.compute.image_tag,
             container_port=CONTAINER_PORT,
             vpc_id=net.vpc.id,
-            vpc_cidr=vpc_cidr,
+            vpc_cidr=str(net.config.cidr),
             subnet_ids=private_subnets,
             extra_security_group_ids=[data.client_security_group_id],
             load_balancer_security_group_id=self.load_balancer.security_group.id,

@@ -1,16 +1,21 @@
-"""stacks/addressing.py and EnvironmentStack: moving resources into constructs keeps their addresses."""
+"""stacks/addressing.py: moving resources into constructs keeps their Terraform addresses."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from cdktf import App, TerraformStack, Testing
+from cdktf import App, TerraformStack
+from cdktf import Testing as CdktfTesting
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from constructs import Construct
 
-from stacks.addressing import make_unique_id
+from stacks.addressing import KeepsAddresses, make_unique_id
 from stacks.base import EnvironmentStack
+
+
+class _Stack(KeepsAddresses, EnvironmentStack):
+    pass
 
 PATHS = [
     ["topic"],
@@ -25,13 +30,13 @@ PATHS = [
 
 
 def _topics_at(paths: list[list[str]]) -> dict[str, list[str]]:
-    stack = TerraformStack(Testing.app(), "s")
+    stack = TerraformStack(CdktfTesting.app(), "s")
     for path in paths:
         scope: Construct = stack
         for part in path[:-1]:
             scope = scope.node.try_find_child(part) or Construct(scope, part)
         SnsTopic(scope, path[-1], name="-".join(path)[:200])
-    return json.loads(Testing.synth(stack))["resource"]["aws_sns_topic"]
+    return json.loads(CdktfTesting.synth(stack))["resource"]["aws_sns_topic"]
 
 
 def test_the_port_names_paths_exactly_as_cdktf_does():
@@ -45,15 +50,15 @@ def dev(environments):
 
 
 def _stack(env, build) -> dict:
-    stack = EnvironmentStack(App(), env=env, component="unit")
+    stack = _Stack(App(), env=env, component="unit")
     build(stack)
-    return json.loads(Testing.synth(stack))["resource"]["aws_sns_topic"]
+    return json.loads(CdktfTesting.synth(stack))["resource"]["aws_sns_topic"]
 
 
 def test_a_transparent_construct_keeps_the_addresses_its_resources_had_in_the_stack(dev):
     before = _stack(dev, lambda s: [SnsTopic(s, "topic", name="t"), SnsTopic(Construct(s, "m"), "alarm", name="a")])
 
-    def moved(stack: EnvironmentStack) -> None:
+    def moved(stack: _Stack) -> None:
         wrapper = Construct(stack, stack.transparent("wrapper"))
         SnsTopic(wrapper, "topic", name="t")
         SnsTopic(Construct(wrapper, "m"), "alarm", name="a")
@@ -65,7 +70,7 @@ def test_a_transparent_construct_keeps_the_addresses_its_resources_had_in_the_st
 
 
 def test_a_pinned_path_keeps_its_old_address_even_when_referenced_at_once(dev):
-    def build(stack: EnvironmentStack) -> None:
+    def build(stack: _Stack) -> None:
         stack.pin_address("fn/trigger", "documents-uploads")
         inner = Construct(stack, "fn")
         trigger = SnsTopic(inner, "trigger", name="t")
@@ -78,7 +83,7 @@ def test_a_pinned_path_keeps_its_old_address_even_when_referenced_at_once(dev):
 
 
 def test_two_resources_claiming_one_address_are_refused(dev):
-    def build(stack: EnvironmentStack) -> None:
+    def build(stack: _Stack) -> None:
         SnsTopic(stack, "topic", name="a")
         SnsTopic(Construct(stack, stack.transparent("wrapper")), "topic", name="b")
 
