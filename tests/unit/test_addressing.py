@@ -17,6 +17,7 @@ from stacks.base import EnvironmentStack
 class _Stack(KeepsAddresses, EnvironmentStack):
     pass
 
+
 PATHS = [
     ["topic"],
     ["monitoring", "api-5xx-rate"],
