@@ -17,11 +17,10 @@ from cdktf_cdktf_provider_aws.elasticache_replication_group import (
 from cdktf_cdktf_provider_aws.elasticache_subnet_group import ElasticacheSubnetGroup
 from cdktf_cdktf_provider_aws.elasticache_user import ElasticacheUser, ElasticacheUserAuthenticationMode
 from cdktf_cdktf_provider_aws.elasticache_user_group import ElasticacheUserGroup
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
 from environments.schema import CacheConfig
+from modules.security_group import client_only_security_group
 
 REDIS_PORT = 6379
 # Everything an application needs, nothing that administers the server.
@@ -44,25 +43,16 @@ class RedisCache(Construct):
     ) -> None:
         super().__init__(scope, id_)
         self.port = REDIS_PORT
-        self.security_group = SecurityGroup(
+        self.security_group = client_only_security_group(
             self,
             "security-group",
             name=f"{name}-redis",
             description=f"Redis {name}: from the app tier only",
             vpc_id=vpc_id,
-            egress=[],
+            port=REDIS_PORT,
+            client_security_group_ids=client_security_group_ids,
+            client_description="Redis (TLS) from the app tier",
         )
-        for index, client in enumerate(client_security_group_ids):
-            VpcSecurityGroupIngressRule(
-                self,
-                f"from-client-{index}",
-                security_group_id=self.security_group.id,
-                referenced_security_group_id=client,
-                ip_protocol="tcp",
-                from_port=REDIS_PORT,
-                to_port=REDIS_PORT,
-                description="Redis (TLS) from the app tier",
-            )
         subnet_group = ElasticacheSubnetGroup(
             self, "subnet-group", name=f"{name}-redis", subnet_ids=list(subnet_ids), description=f"{name} isolated"
         )

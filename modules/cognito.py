@@ -21,6 +21,7 @@ from cdktf_cdktf_provider_aws.cognito_user_pool_client import (
 from constructs import Construct
 
 from environments.schema import CognitoEmailConfig
+from modules.emulator import EmulatorDrift
 
 
 class UserPool(Construct):
@@ -105,3 +106,13 @@ class UserPool(Construct):
     @property
     def arn(self) -> str:
         return self.pool.arn
+
+    def emulator_drift(self) -> list[EmulatorDrift]:
+        return [
+            EmulatorDrift(
+                resource=self.pool,
+                attributes=("user_pool_tier",),
+                gap="moto (measured) does not return UserPoolTier from DescribeUserPool, so the stated tier "
+                "would plan an update on every run",
+            )
+        ]

@@ -53,7 +53,18 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 from constructs import Construct
 
 from environments.schema import ComputeConfig
+from modules.emulator import EmulatorDrift
 from modules.iam import Statement, assume_role_policy, policy_document
+from modules.security_group import https_egress
+
+# What moto (measured) fails to read back on the ECS service, so it would be replaced on every plan.
+EMULATOR_SERVICE_DRIFT = (
+    "capacity_provider_strategy",
+    "enable_execute_command",
+    "health_check_grace_period_seconds",
+    "enable_ecs_managed_tags",
+    "availability_zone_rebalancing",
+)
 
 XRAY_DAEMON_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.14"
 # ECS Exec injects the SSM agent, which writes its state, logs and the agent binaries' working
@@ -309,15 +320,11 @@ class ContainerService(Construct):
             to_port=container_port,
             referenced_security_group_id=load_balancer_security_group_id,
         )
-        VpcSecurityGroupEgressRule(
+        https_egress(
             self,
             "tasks-out-https",
             security_group_id=self.security_group.id,
             description="HTTPS to AWS APIs and GitHub",
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            cidr_ipv4="0.0.0.0/0",
         )
         for port in (5432, 6379):
             VpcSecurityGroupEgressRule(
@@ -417,3 +424,14 @@ class ContainerService(Construct):
             self, f"{id_}-policy", role=role.id, policy=policy_document(self, f"{id_}-permissions", statements).json
         )
         return role
+
+    def emulator_drift(self) -> list[EmulatorDrift]:
+        return [
+            EmulatorDrift(
+                resource=self.service,
+                # desired_count is autoscaling's in every environment; the hook replaces the ignore list.
+                attributes=("desired_count", *EMULATOR_SERVICE_DRIFT),
+                gap="moto (measured) returns the service without its capacity provider strategy, exec, grace "
+                "period, managed-tags and AZ-rebalancing settings, so it would be replaced on every plan",
+            )
+        ]

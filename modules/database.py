@@ -23,14 +23,12 @@ from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
     RdsClusterParameterGroup,
     RdsClusterParameterGroupParameter,
 )
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
-from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
 from environments.schema import DatabaseConfig
 from modules.iam import Statement, assume_role_policy
 from modules.lambda_function import FUNCTIONS_DIR, PythonFunction
+from modules.security_group import client_only_security_group, https_only_security_group
 
 POSTGRES_PORT = 5432
 ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
@@ -64,26 +62,17 @@ class AuroraPostgres(Construct):
         self.database_name = database_name
         self.master_username = master_username
 
-        self.security_group = SecurityGroup(
+        # No egress: the database starts no connections of its own.
+        self.security_group = client_only_security_group(
             self,
             "security-group",
             name=f"{name}-aurora",
             description=f"Aurora {name}: PostgreSQL from the app tier only",
             vpc_id=vpc_id,
-            # No egress: the database starts no connections of its own.
-            egress=[],
+            port=POSTGRES_PORT,
+            client_security_group_ids=client_security_group_ids,
+            client_description="PostgreSQL from the app tier",
         )
-        for index, client in enumerate(client_security_group_ids):
-            VpcSecurityGroupIngressRule(
-                self,
-                f"from-client-{index}",
-                security_group_id=self.security_group.id,
-                referenced_security_group_id=client,
-                ip_protocol="tcp",
-                from_port=POSTGRES_PORT,
-                to_port=POSTGRES_PORT,
-                description="PostgreSQL from the app tier",
-            )
         subnet_group = DbSubnetGroup(
             self, "subnet-group", name=f"{name}-aurora", subnet_ids=list(subnet_ids), description=f"{name} isolated"
         )
@@ -213,23 +202,15 @@ class DatabaseAppRole(Construct):
         self.role_name = role_name
         cluster = database.cluster
         function_name = f"{database.name}-db-app-role"
-        self.security_group = SecurityGroup(
+        self.security_group = https_only_security_group(
             self,
             "security-group",
             name_prefix=f"{function_name}-",
             description="database app-role bootstrap: HTTPS out to the RDS Data API only",
             vpc_id=vpc_id,
             tags={"Name": function_name},
-        )
-        VpcSecurityGroupEgressRule(
-            self,
-            "out-https",
-            security_group_id=self.security_group.id,
-            description="HTTPS to the RDS Data API and Secrets Manager",
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            cidr_ipv4="0.0.0.0/0",
+            egress_id="out-https",
+            egress_description="HTTPS to the RDS Data API and Secrets Manager",
         )
         self.function = PythonFunction(
             self,

@@ -7,6 +7,9 @@ fixed timestamps and sorted entries so the same source always gives the same byt
 Every function gets: active X-Ray tracing, JSON logs into its own KMS-encrypted log group with
 retention, environment variables encrypted with the same key, a role limited to its own log group
 plus the statements the caller passes, and (by default) an encrypted SQS dead-letter queue.
+
+With `s3_trigger`, a bucket invokes the function when objects arrive: the invoke permission (for
+that bucket, from the bucket's account) and the bucket's notification configuration.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import tempfile
 import zipfile
 from base64 import b64encode
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from cdktf import AssetType, TerraformAsset
@@ -31,6 +35,8 @@ from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunctionTracingConfig,
     LambdaFunctionVpcConfig,
 )
+from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
+from cdktf_cdktf_provider_aws.s3_bucket_notification import S3BucketNotification, S3BucketNotificationLambdaFunction
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
 
@@ -68,6 +74,26 @@ def build_zip(source_dir: Path, destination: Path) -> str:
     return b64encode(hashlib.sha256(destination.read_bytes()).digest()).decode()
 
 
+@dataclass(frozen=True, kw_only=True)
+class S3Trigger:
+    """Objects arriving in a bucket invoke the function.
+
+    S3 keeps ONE notification configuration per bucket and PutBucketNotificationConfiguration
+    replaces all of it: the function given this trigger owns the bucket's notifications, so no
+    other construct may configure them. S3 checks the destination when the configuration is
+    written, so the invoke permission is created first.
+    """
+
+    bucket_name: str
+    bucket_arn: str
+    # Bucket ARNs carry no account: the permission also names the account, so a bucket of the
+    # same name in another account cannot invoke the function (confused deputy).
+    bucket_account_id: str
+    statement_id: str
+    events: tuple[str, ...] = ("s3:ObjectCreated:*",)
+    filter_prefix: str | None = None
+
+
 class PythonFunction(Construct):
     """A Lambda function from `functions/<name>/` (or any `source_dir`)."""
 
@@ -89,6 +115,7 @@ class PythonFunction(Construct):
         memory_size: int = 256,
         reserved_concurrency: int | None = None,
         dead_letter_queue: bool = True,
+        s3_trigger: S3Trigger | None = None,
     ) -> None:
         super().__init__(scope, id_)
         if bool(subnet_ids) != bool(security_group_ids):
@@ -168,6 +195,35 @@ class PythonFunction(Construct):
             ),
             # The role's policy must exist before the function first runs (and writes logs).
             depends_on=[self.log_group],
+        )
+        self.s3_permission: LambdaPermission | None = None
+        self.s3_notification: S3BucketNotification | None = None
+        if s3_trigger is not None:
+            self._trigger_from_s3(s3_trigger)
+
+    def _trigger_from_s3(self, trigger: S3Trigger) -> None:
+        self.s3_permission = LambdaPermission(
+            self,
+            "s3-permission",
+            statement_id=trigger.statement_id,
+            action="lambda:InvokeFunction",
+            function_name=self.function.function_name,
+            principal="s3.amazonaws.com",
+            source_arn=trigger.bucket_arn,
+            source_account=trigger.bucket_account_id,
+        )
+        self.s3_notification = S3BucketNotification(
+            self,
+            "s3-notification",
+            bucket=trigger.bucket_name,
+            lambda_function=[
+                S3BucketNotificationLambdaFunction(
+                    lambda_function_arn=self.function.arn,
+                    events=list(trigger.events),
+                    filter_prefix=trigger.filter_prefix,
+                )
+            ],
+            depends_on=[self.s3_permission],
         )
 
     @property

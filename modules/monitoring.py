@@ -1,10 +1,15 @@
 """Alerting and dashboards every workload shares: an encrypted SNS topic, an alarm helper, a dashboard.
 
-    monitoring = Monitoring(self, "monitoring", name="dev-refactor", kms_key=key, emails=env.alerts.emails)
-    monitoring.alarm("cpu", alarm_name="dev-refactor-ecs-cpu", metric=Metric(...), threshold=80)
-    monitoring.dashboard("dashboard", name="dev-refactor", widgets=[metric_widget(...)])
+    monitoring = Monitoring(self, "monitoring", name="dev-app", kms_key_arn=key.arn, account_id=account)
+    monitoring.alarms([
+        AlarmSpec(id="ecs-cpu", description="CPU above 85%", metric=Metric(...), threshold=85),
+        AlarmSpec(id="5xx-rate", description="...", metric=MetricMath(...), threshold=5),
+    ])                                      # alarms named <monitoring name>-<id>
+    monitoring.dashboard("dashboard", name="dev-app", widgets=[metric_widget(...)])
 
-Every alarm notifies the topic on ALARM and on OK, so recoveries are seen as well as failures.
+Alarms are declared one way: a table of `AlarmSpec`s handed to `alarms()`, each a row a reader
+can scan (`alarm()` makes one, and is what `alarms()` calls). Every alarm notifies the topic on
+ALARM and on OK, so recoveries are seen as well as failures.
 """
 
 from __future__ import annotations
@@ -84,6 +89,35 @@ class MetricMath:
     metrics: Mapping[str, Metric]  # expression variable -> metric
 
 
+TreatMissingData = Literal["missing", "ignore", "breaching", "notBreaching"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlarmSpec:
+    """One alarm as a row of a table: `id` is its construct id and the suffix of its name.
+
+    Missing data is not breaching by default: a quiet service (no requests, no uploads) is healthy.
+    An alarm fires after `evaluation_periods` periods of `metric.period` seconds.
+    """
+
+    id: str
+    description: str
+    metric: Metric | MetricMath
+    threshold: float
+    comparison: Comparison = "GreaterThanThreshold"
+    evaluation_periods: int = 2
+    datapoints_to_alarm: int | None = None
+    treat_missing_data: TreatMissingData = "notBreaching"
+
+    def __post_init__(self) -> None:
+        if not 1 <= (self.datapoints_to_alarm or self.evaluation_periods) <= self.evaluation_periods:
+            # CloudWatch refuses M out of N with M > N (PutMetricAlarm ValidationError).
+            raise ValueError(
+                f"alarm {self.id}: datapoints_to_alarm ({self.datapoints_to_alarm}) must be from 1 to "
+                f"evaluation_periods ({self.evaluation_periods})"
+            )
+
+
 class Monitoring(Construct):
     """An SNS alert topic (KMS-encrypted, TLS-only) with email subscribers, plus alarm/dashboard helpers."""
 
@@ -155,7 +189,7 @@ class Monitoring(Construct):
         comparison: Comparison = "GreaterThanThreshold",
         evaluation_periods: int = 2,
         datapoints_to_alarm: int | None = None,
-        treat_missing_data: Literal["missing", "ignore", "breaching", "notBreaching"] = "notBreaching",
+        treat_missing_data: TreatMissingData = "notBreaching",
     ) -> CloudwatchMetricAlarm:
         settings: dict = {
             "alarm_name": alarm_name,
@@ -200,6 +234,26 @@ class Monitoring(Construct):
             else:
                 settings["statistic"] = metric.statistic
         return CloudwatchMetricAlarm(self, id_, **settings)
+
+    def alarms(self, specs: Sequence[AlarmSpec]) -> dict[str, CloudwatchMetricAlarm]:
+        """One alarm per row, named `<monitoring name>-<id>`, keyed by id."""
+        ids = [spec.id for spec in specs]
+        if duplicates := sorted({i for i in ids if ids.count(i) > 1}):
+            raise ValueError(f"{self.name}: alarm ids must be unique, repeated: {', '.join(duplicates)}")
+        return {
+            spec.id: self.alarm(
+                spec.id,
+                alarm_name=f"{self.name}-{spec.id}",
+                description=spec.description,
+                metric=spec.metric,
+                threshold=spec.threshold,
+                comparison=spec.comparison,
+                evaluation_periods=spec.evaluation_periods,
+                datapoints_to_alarm=spec.datapoints_to_alarm,
+                treat_missing_data=spec.treat_missing_data,
+            )
+            for spec in specs
+        }
 
     def saved_query(
         self, id_: str, *, name: str, log_group_names: Sequence[str], query: str

@@ -16,6 +16,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderEndpoints
 from constructs import Construct, IConstruct
 
 from environments.schema import Environment
+from modules.emulator import EmulatorDrift
 from modules.storage import LOG_BUCKET_EXPIRATION_CONTEXT, TLS_ONLY_BUCKETS_CONTEXT
 from policies.aspects import apply_guardrails
 from policies.managed_policies import ATTACHABLE_MANAGED_POLICIES, boundary_arn
@@ -169,6 +170,11 @@ class EnvironmentStack(TerraformStack):
         else:
             settings["allowed_account_ids"] = [self.env.account_id]
         return AwsProvider(self, f"aws-{alias}" if alias else "aws", **settings)
+
+    def ignore_emulator_drift(self, drifts: Sequence[EmulatorDrift]) -> None:
+        """The emulator-only ignore, for the round-trip gaps that modules declare themselves."""
+        for drift in drifts:
+            self.ignore_emulator_round_trip(drift.resource, drift.attributes, gap=drift.gap)
 
     def ignore_emulator_round_trip(self, resource: TerraformResource, attributes: Sequence[str], *, gap: str) -> None:
         """On the emulator only, ignore attributes it fails to read back, so a second plan is clean.

@@ -1,0 +1,84 @@
+"""modules/security_group.py: the HTTPS-only and the client-only group, made in the caller's scope."""
+
+from __future__ import annotations
+
+import pytest
+
+from modules.security_group import client_only_security_group, https_egress, https_only_security_group
+from tests.unit.modules.construct_synth import of_type, synth
+
+
+def test_https_only_group_has_one_way_out_on_443_and_no_way_in():
+    out = synth(
+        lambda s: https_only_security_group(
+            s,
+            "fn-sg",
+            name_prefix="fn-",
+            description="fn: HTTPS out",
+            vpc_id="vpc-1",
+            egress_id="fn-out-https",
+            egress_description="HTTPS to AWS APIs",
+            tags={"Name": "fn"},
+        )
+    )
+    # Made under the caller's ids, not inside a construct: the addresses code had before moving onto it.
+    (group,) = of_type(out, "aws_security_group").values()
+    assert list(of_type(out, "aws_security_group")) == ["fn-sg"]
+    assert group["name_prefix"] == "fn-" and group["tags"] == {"Name": "fn"}
+    # No inline rules: they would fight the rule resources (the provider's documented warning).
+    assert "ingress" not in group and "egress" not in group
+    (egress,) = of_type(out, "aws_vpc_security_group_egress_rule").values()
+    assert list(of_type(out, "aws_vpc_security_group_egress_rule")) == ["fn-out-https"]
+    assert (egress["ip_protocol"], egress["from_port"], egress["to_port"]) == ("tcp", 443, 443)
+    assert egress["cidr_ipv4"] == "0.0.0.0/0"
+    assert egress["security_group_id"] == "${aws_security_group.fn-sg.id}"
+    assert of_type(out, "aws_vpc_security_group_ingress_rule") == {}
+
+
+def test_https_egress_can_be_narrowed_to_a_cidr():
+    out = synth(
+        lambda s: https_egress(s, "out", security_group_id="sg-1", description="to the VPC", cidr_ipv4="10.0.0.0/16")
+    )
+    (egress,) = of_type(out, "aws_vpc_security_group_egress_rule").values()
+    assert egress["cidr_ipv4"] == "10.0.0.0/16" and egress["from_port"] == 443
+
+
+def test_client_only_group_admits_each_client_on_its_port_and_starts_nothing():
+    out = synth(
+        lambda s: client_only_security_group(
+            s,
+            "security-group",
+            name="app-aurora",
+            description="Aurora: from the app tier only",
+            vpc_id="vpc-1",
+            port=5432,
+            client_security_group_ids=["sg-a", "sg-b"],
+            client_description="PostgreSQL from the app tier",
+        )
+    )
+    (group,) = of_type(out, "aws_security_group").values()
+    # An explicit empty egress removes AWS's default allow-all: a data store starts no connections.
+    assert group["egress"] == [] and group["name"] == "app-aurora"
+    ingress = of_type(out, "aws_vpc_security_group_ingress_rule")
+    assert sorted(ingress) == ["from-client-0", "from-client-1"]
+    assert [r["referenced_security_group_id"] for r in ingress.values()] == ["sg-a", "sg-b"]
+    for rule in ingress.values():
+        assert (rule["ip_protocol"], rule["from_port"], rule["to_port"]) == ("tcp", 5432, 5432)
+        assert "cidr_ipv4" not in rule
+    assert of_type(out, "aws_vpc_security_group_egress_rule") == {}
+
+
+def test_client_only_group_without_clients_is_refused():
+    with pytest.raises(ValueError, match="app-redis: a client-only security group needs at least one client"):
+        synth(
+            lambda s: client_only_security_group(
+                s,
+                "sg",
+                name="app-redis",
+                description="d",
+                vpc_id="vpc-1",
+                port=6379,
+                client_security_group_ids=[],
+                client_description="Redis",
+            )
+        )
