@@ -43,6 +43,11 @@ STACK ?=
 # and moto) beside two for the CPU-bound layers, one per core. JOBS (stacks at once) goes to
 # scripts/ops.py through the environment; see scripts/graph.py for its default.
 TEST_WORKERS ?= 3
+# loadfile: every test of a module runs on one worker, so the integration module deploys once.
+# (loadgroup would do it by marker, but under pytest 9 xdist's group suffix never reaches the
+# scheduler and the module was split over all workers: three deploys at once, which failed CI.
+# tests/unit/test_suite_distribution.py runs this mode and checks a module stays on one worker.)
+TEST_DIST := loadfile
 DEPLOY_ENV := $(or $(ENV),local)
 comma := ,
 empty :=
@@ -147,10 +152,10 @@ destroy: setup ## destroy an environment's stacks in reverse order (ENV=x)
 test: setup $(ACTIONLINT) graphviz $(HOST_WEB) ## lint (ruff, actionlint), then the whole suite: unit, stacks, terraform, integration, bad input
 	$(PIPENV) run ruff check .
 	$(LINT_WORKFLOWS)
-	$(PIPENV) run pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(PIPENV) run pytest -n $(TEST_WORKERS) --dist $(TEST_DIST)
 
 test-fast: setup graphviz $(HOST_WEB) ## everything but the deploy-to-moto integration tests
-	$(PIPENV) run pytest -n $(TEST_WORKERS) --dist loadgroup -m "not integration"
+	$(PIPENV) run pytest -n $(TEST_WORKERS) --dist $(TEST_DIST) -m "not integration"
 
 lint: setup $(ACTIONLINT) ## ruff and actionlint
 	$(PIPENV) run ruff check .

@@ -31,6 +31,7 @@ from scripts.toolchain import BUILD_DIR, REPO_ROOT
 FLOOR = "import cdktf, cdktf_cdktf_provider_aws.vpc"
 SYNTH_TARGET_RATIO = 0.75
 DEPLOY_TARGET_RATIO = 1.15
+TEST_DIST = "loadfile"  # as the Makefile's TEST_DIST: one module, one worker
 
 
 def _timed(argv: list[str], env: dict[str, str], check: bool = True) -> tuple[float, int]:
@@ -103,7 +104,7 @@ def _brief(record: dict) -> dict:
 
 def _tests(base_env: dict[str, str], tmp: Path) -> dict:
     junit = tmp / "junit.xml"
-    argv = [sys.executable, "-m", "pytest", "-q", "-n", os.environ.get("TEST_WORKERS", "3"), "--dist", "loadgroup"]
+    argv = [sys.executable, "-m", "pytest", "-q", "-n", os.environ.get("TEST_WORKERS", "3"), "--dist", TEST_DIST]
     wall, code = _timed([*argv, f"--junitxml={junit}", "-p", "no:cacheprovider"], base_env, check=False)
     layers: dict[str, float] = defaultdict(float)
     for case in ET.parse(junit).getroot().iter("testcase"):  # noqa: S314 - pytest's own report, just written

@@ -22,9 +22,9 @@ from environments.loader import load_environments
 from scripts import local_aws
 from scripts.toolchain import BUILD_DIR, REPO_ROOT, Terraform
 
-# One xdist group: under `pytest -n N --dist loadgroup` (make test) the whole deploy runs on one
+# One worker: under `pytest -n N --dist loadfile` (make test) the whole deploy runs on one
 # worker, in order, while the CPU-bound layers run on the others.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("integration")]
+pytestmark = [pytest.mark.integration]
 
 ENV = load_environments(["local"])[0]
 NETWORK_STACK = f"local-refactor-network-{ENV.primary_region}"

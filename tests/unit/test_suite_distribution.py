@@ -1,0 +1,56 @@
+"""`make test` runs the suite under pytest-xdist; the integration module must stay on one worker.
+
+Its module-scoped fixture deploys the whole local environment, so a module split over N workers
+deploys N times at once on a 2-core machine (CI failed that way: `--dist loadgroup` with an
+`xdist_group` marker, whose group pytest 9 no longer carries to xdist's scheduler). This runs the
+Makefile's own distribution mode on a stand-in module and checks where its tests ran.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from scripts import bench
+from scripts.paths import REPO_ROOT
+
+
+def _makefile_dist() -> str:
+    (mode,) = re.findall(r"^TEST_DIST := (\S+)$", (REPO_ROOT / "Makefile").read_text(), flags=re.M)
+    return mode
+
+
+def test_make_test_and_bench_use_the_same_distribution():
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    assert _makefile_dist() == bench.TEST_DIST
+    for target in ("test", "test-fast"):
+        (recipe,) = re.findall(rf"^{target}:.*\n((?:\t.*\n)+)", makefile, flags=re.M)
+        assert "--dist $(TEST_DIST)" in recipe, target
+
+
+def test_a_modules_tests_run_on_one_worker_under_the_makefiles_mode(tmp_path: Path):
+    (tmp_path / "test_deploy_like.py").write_text(
+        "import os, pytest\n"
+        "@pytest.mark.parametrize('i', range(6))\n"
+        "def test_step(i):\n"
+        "    with open(os.path.join(os.path.dirname(__file__), 'workers.txt'), 'a') as f:\n"
+        "        f.write(os.environ['PYTEST_XDIST_WORKER'] + '\\n')\n"
+    )
+    (tmp_path / "test_other.py").write_text(
+        "import pytest\n@pytest.mark.parametrize('i', range(12))\ndef test_cpu(i): pass\n"
+    )
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "3", "--dist", _makefile_dist()],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    workers = (tmp_path / "workers.txt").read_text().split()
+    assert len(workers) == 6
+    assert len(set(workers)) == 1, f"one module's tests ran on several workers: {sorted(set(workers))}"
