@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.unit.environments.helpers import config_error, load_changed
+from tests.helpers import config_error, load_changed
 
 OFFICE = "192.0.2.0/24"  # TEST-NET-1
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import ast
 import json
 import os
-from pathlib import Path
 
 import pytest
 
 from scripts import local_aws
+from tests.helpers import REPO_ROOT
 
-BASE = Path(__file__).resolve().parents[3] / "stacks" / "base.py"
+BASE = REPO_ROOT / "stacks" / "base.py"
 
 
 def test_base_imports_nothing_from_scripts():
