@@ -90,3 +90,9 @@ def stack_json(synth_dir):
         return cache[name]
 
     return load
+
+
+@pytest.fixture(scope="session")
+def no_plans(tmp_path_factory) -> Path:
+    """An empty plans directory: what reads synthesized stacks sees no saved plan."""
+    return tmp_path_factory.mktemp("no-plans")
