@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 # Tests keep their plans, Terraform data, scan reports and embedded AWS apart from a developer's
 # own .build/ and cdktf.out/. Set before any scripts.* module reads it.
@@ -23,9 +22,13 @@ os.environ["LOCAL_AWS_PORT"] = "0"
 
 # Every test process loads only the binding submodules it uses (see scripts/lazy_bindings.py);
 # tests/stacks/test_lazy_bindings.py holds the output to the eager import's, byte for byte.
-from scripts import lazy_bindings  # noqa: E402
+from scripts import lazy_bindings
 
 lazy_bindings.install()
+
+# Plain helpers live in tests/helpers.py; these two are re-exported because test files import
+# them from here (new tests import from tests.helpers).
+from tests.helpers import REPO_ROOT, resources  # noqa: E402, F401
 
 
 @pytest.fixture(scope="session")
@@ -89,6 +92,7 @@ def stack_json(synth_dir):
     return load
 
 
-def resources(stack: dict, resource_type: str) -> list[dict]:
-    """All resources of one type in a synthesized stack (order as synthesized)."""
-    return list(stack.get("resource", {}).get(resource_type, {}).values())
+@pytest.fixture(scope="session")
+def no_plans(tmp_path_factory) -> Path:
+    """An empty plans directory: what reads synthesized stacks sees no saved plan."""
+    return tmp_path_factory.mktemp("no-plans")

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from environments.loader import ENVIRONMENTS_DIR
+from tests.helpers import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DEV = (ENVIRONMENTS_DIR / "dev.yaml").read_text()
 
 CASES = {

@@ -8,12 +8,11 @@ import re
 
 import pytest
 from cdktf import App
-from cdktf import Testing as CdktfTesting
 
 from environments.loader import available_environments
 from environments.schema import SERVICE_LINKED_ROLES
 from stacks.baseline import BaselineStack
-from tests.conftest import resources
+from tests.helpers import resources, synth_stack
 
 ENVS = available_environments()
 
@@ -162,7 +161,7 @@ def _baseline(environments, env_name: str, **baseline) -> dict:
     env = environments[env_name]
     env = env.model_copy(update={"baseline": env.baseline.model_copy(update=baseline)})
     stack = BaselineStack(App(), env=env, region=env.primary_region)
-    return json.loads(CdktfTesting.synth(stack))
+    return synth_stack(stack)
 
 
 MONITOR = "arn:aws:ce::111111111111:anomalymonitor/0b7e8b35-aaaa-bbbb-cccc-1234567890ab"

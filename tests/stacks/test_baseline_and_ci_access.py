@@ -8,7 +8,7 @@ import pytest
 
 from environments.loader import available_environments
 from scripts import manifest as synthesized
-from tests.conftest import resources
+from tests.helpers import resources
 
 ENVS = available_environments()
 

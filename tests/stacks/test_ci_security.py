@@ -10,7 +10,7 @@ import pytest
 from environments.loader import available_environments
 from modules.ci_access import ATTACHABLE_MANAGED_POLICIES
 from policies.managed_policies import boundary_arn
-from tests.conftest import resources
+from tests.helpers import resources
 
 ENVS = available_environments()
 REAL_ENVS = [e for e in ENVS if e != "local"]

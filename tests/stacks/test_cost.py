@@ -22,11 +22,6 @@ ENVS = ("local", "dev", "staging", "prod")
 
 
 @pytest.fixture(scope="module")
-def no_plans(tmp_path_factory):
-    return tmp_path_factory.mktemp("no-plans")
-
-
-@pytest.fixture(scope="module")
 def reports(synth_dir, no_plans):
     return {env: cost.estimate(env, synth_dir, no_plans) for env in ENVS}
 

@@ -13,7 +13,7 @@ from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 
 from environments.loader import available_environments
 from modules.network import INTERFACE_ENDPOINT_SERVICES
-from tests.conftest import resources
+from tests.helpers import resources
 
 ENVS = available_environments()
 

@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from scripts.preflight import Preflight
-from tests.conftest import resources
+from tests.helpers import resources
 
 ENVS = ["local", "dev", "staging", "prod"]
 

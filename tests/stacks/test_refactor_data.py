@@ -27,7 +27,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 from environments.loader import available_environments
-from tests.conftest import resources
+from tests.helpers import resources
 
 ENVS = available_environments()
 

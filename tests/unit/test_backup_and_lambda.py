@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import zipfile
 
-import cdktf
 import pytest
 from cdktf_cdktf_provider_aws.backup_plan import BackupPlan as BackupPlanResource
 from cdktf_cdktf_provider_aws.backup_selection import BackupSelection
@@ -14,14 +12,7 @@ from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 
 from modules.backup import BackupPlan, BackupVault
 from modules.lambda_function import PythonFunction, build_zip
-
-KEY = "arn:aws:kms:us-east-2:111111111111:key/k"
-
-
-def _synth(build) -> dict:
-    stack = cdktf.TerraformStack(cdktf.Testing.app(), "unit")
-    build(stack)
-    return json.loads(cdktf.Testing.synth(stack))
+from tests.helpers import KEY, synth
 
 
 def _plan(scope, **kwargs):
@@ -32,7 +23,7 @@ def _plan(scope, **kwargs):
 
 
 def test_backup_plan_copies_every_recovery_point_to_the_dr_vault():
-    out = _synth(lambda s: _plan(s, resources=["arn:aws:rds:us-east-2:111111111111:cluster:c"]))
+    out = synth(lambda s: _plan(s, resources=["arn:aws:rds:us-east-2:111111111111:cluster:c"]))
     (plan,) = out["resource"][BackupPlanResource.TF_RESOURCE_TYPE].values()
     (rule,) = plan["rule"]
     assert rule["lifecycle"] == {"delete_after": 30}
@@ -46,7 +37,7 @@ def test_backup_plan_copies_every_recovery_point_to_the_dr_vault():
 
 
 def test_backup_plan_selects_by_tag_without_a_copy():
-    out = _synth(lambda s: _plan(s, copy_to=None, retention_days=7, selection_tags={"Backup": "daily"}))
+    out = synth(lambda s: _plan(s, copy_to=None, retention_days=7, selection_tags={"Backup": "daily"}))
     (plan,) = out["resource"][BackupPlanResource.TF_RESOURCE_TYPE].values()
     assert "copy_action" not in plan["rule"][0]
     (selection,) = out["resource"][BackupSelection.TF_RESOURCE_TYPE].values()
@@ -55,7 +46,7 @@ def test_backup_plan_selects_by_tag_without_a_copy():
 
 def test_backup_plan_that_selects_nothing_is_refused():
     with pytest.raises(ValueError, match="selects nothing"):
-        _synth(lambda s: _plan(s))
+        synth(lambda s: _plan(s))
 
 
 @pytest.fixture
@@ -77,7 +68,7 @@ def test_zip_is_reproducible_and_leaves_tests_out(source, tmp_path):
 
 
 def test_function_is_traced_logs_json_encrypts_and_has_a_dead_letter_queue(source):
-    out = _synth(
+    out = synth(
         lambda s: PythonFunction(
             s,
             "fn",
@@ -104,7 +95,7 @@ def test_function_is_traced_logs_json_encrypts_and_has_a_dead_letter_queue(sourc
 
 def test_function_in_a_vpc_needs_a_security_group(source):
     with pytest.raises(ValueError, match="security_group_ids"):
-        _synth(
+        synth(
             lambda s: PythonFunction(
                 s,
                 "fn",

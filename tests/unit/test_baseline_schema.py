@@ -7,62 +7,51 @@ from pathlib import Path
 
 import botocore
 import pytest
-import yaml
-from pydantic import ValidationError
 
 from environments.loader import ENVIRONMENTS_DIR
 from environments.schema import AWS_REGIONS, Environment
-
-
-def _data(name: str) -> dict:
-    return yaml.safe_load((ENVIRONMENTS_DIR / f"{name}.yaml").read_text())
-
-
-def _errors(data: dict) -> str:
-    with pytest.raises(ValidationError) as info:
-        Environment.model_validate(data)
-    return str(info.value)
+from tests.helpers import env_data, validation_errors
 
 
 def test_one_availability_zone_is_refused_everywhere():
-    dev = _data("dev")
+    dev = env_data("dev")
     dev["networks"]["tablesleuth"]["us-east-2"]["az_count"] = 1
-    message = _errors(dev)
+    message = validation_errors(dev)
     assert "networks.tablesleuth.us-east-2.az_count" in message
     assert "need subnets in at least 2 availability zones; set az_count: 2" in message
 
 
 def test_production_rules_follow_the_tier_not_the_name():
-    prod = _data("prod")
+    prod = env_data("prod")
     prod["name"] = "production"
     prod["database"]["deletion_protection"] = False
-    assert "prod requires database.deletion_protection" in _errors(prod)
+    assert "prod requires database.deletion_protection" in validation_errors(prod)
 
-    dev = _data("dev")
+    dev = env_data("dev")
     assert Environment.model_validate(dev).is_production is False
     dev["tier"] = "production"
-    assert "prod requires a NAT gateway per AZ" in _errors(dev)
+    assert "prod requires a NAT gateway per AZ" in validation_errors(dev)
 
 
 def test_a_prod_named_environment_must_say_tier_production():
-    prod = _data("prod")
+    prod = env_data("prod")
     prod["tier"] = "development"
-    assert "an environment named prod must set tier: production" in _errors(prod)
+    assert "an environment named prod must set tier: production" in validation_errors(prod)
 
 
 def test_tier_is_required_and_closed():
-    dev = _data("dev")
+    dev = env_data("dev")
     del dev["tier"]
-    assert "tier\n  Field required" in _errors(dev)
+    assert "tier\n  Field required" in validation_errors(dev)
     dev["tier"] = "prod"
-    assert "'production', 'staging' or 'development'" in _errors(dev)
+    assert "'production', 'staging' or 'development'" in validation_errors(dev)
 
 
 @pytest.mark.parametrize("cidr", ["0.0.0.0/0", "::/0"])
 def test_waf_allow_list_cannot_allow_everyone(cidr):
-    dev = _data("dev")
+    dev = env_data("dev")
     dev["api"]["waf"]["allow_cidrs"] = [cidr]
-    message = _errors(dev)
+    message = validation_errors(dev)
     assert "api.waf.allow_cidrs" in message
     if cidr == "0.0.0.0/0":
         assert "allows every address before any other WAF rule runs" in message
@@ -82,15 +71,15 @@ def test_waf_allow_list_cannot_allow_everyone(cidr):
     ],
 )
 def test_production_needs_recipients_tasks_and_hosts(mutate, message):
-    prod = _data("prod")
+    prod = env_data("prod")
     mutate(prod)
-    assert message in _errors(prod)
+    assert message in validation_errors(prod)
 
 
 def test_unknown_primary_region_is_reported_as_a_region():
-    dev = _data("dev")
+    dev = env_data("dev")
     dev["primary_region"] = "us-east-7"
-    message = _errors(dev)
+    message = validation_errors(dev)
     assert "primary_region\n  Value error, unknown AWS region 'us-east-7'" in message
     assert "must include the primary region" not in message
 
@@ -105,35 +94,35 @@ MONITOR = "arn:aws:ce::111111111111:anomalymonitor/0b7e8b35-aaaa-bbbb-cccc-12345
 
 
 def test_cost_anomaly_subscription_is_required_but_the_monitor_may_exist():
-    dev = _data("dev")
+    dev = env_data("dev")
     dev["baseline"]["cost_anomaly_detection"] = False
-    assert "needs a cost anomaly subscription" in _errors(dev)
+    assert "needs a cost anomaly subscription" in validation_errors(dev)
 
-    dev = _data("dev")
+    dev = env_data("dev")
     dev["baseline"]["anomaly_monitor_arn"] = MONITOR
     assert Environment.model_validate(dev).baseline.anomaly_monitor_arn.endswith("1234567890ab")
     dev["baseline"]["anomaly_monitor_arn"] = "arn:aws:sns:us-east-2:111111111111:topic"
-    assert "is not a Cost Anomaly Detection monitor ARN" in _errors(dev)
+    assert "is not a Cost Anomaly Detection monitor ARN" in validation_errors(dev)
 
 
 def test_adopted_session_preferences_must_name_a_workload_region():
-    dev = _data("dev")
+    dev = env_data("dev")
     dev["baseline"]["adopt_session_preferences"] = ["eu-west-1"]
-    assert "baseline.adopt_session_preferences lists ['eu-west-1'], where no baseline runs" in _errors(dev)
+    assert "baseline.adopt_session_preferences lists ['eu-west-1'], where no baseline runs" in validation_errors(dev)
 
 
 def test_only_known_service_linked_roles_can_be_adopted():
-    dev = _data("dev")
+    dev = env_data("dev")
     dev["baseline"]["adopt_service_linked_roles"] = ["ecs.amazonaws.com"]
-    assert "baseline.adopt_service_linked_roles.0" in _errors(dev)
+    assert "baseline.adopt_service_linked_roles.0" in validation_errors(dev)
 
 
 def test_processor_reservation_can_be_switched_off():
-    dev = _data("dev")
+    dev = env_data("dev")
     dev["compute"]["processor_reserved_concurrency"] = None
     assert Environment.model_validate(dev).compute.processor_reserved_concurrency is None
     dev["compute"]["processor_reserved_concurrency"] = 0
-    assert "compute.processor_reserved_concurrency" in _errors(dev)
+    assert "compute.processor_reserved_concurrency" in validation_errors(dev)
 
 
 def test_checkov_production_rules_read_the_tier(tmp_path, monkeypatch):

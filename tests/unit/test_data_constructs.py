@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import cdktf
 import pytest
 from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
@@ -15,15 +14,9 @@ from modules.cache import RedisCache
 from modules.database import AuroraPostgres
 from modules.document_store import DocumentStore
 from modules.parameters import OutOfBandSecureParameter
+from tests.helpers import KEY, synth
 
-KEY = "arn:aws:kms:us-east-2:111111111111:key/k"
 DB = DatabaseConfig(min_capacity=0.5, max_capacity=4, backup_retention=7, deletion_protection=False, reader_count=2)
-
-
-def _synth(build) -> dict:
-    stack = cdktf.TerraformStack(cdktf.Testing.app(), "unit")
-    build(stack)
-    return json.loads(cdktf.Testing.synth(stack))
 
 
 def _aurora(scope, **kwargs):
@@ -43,7 +36,7 @@ def _aurora(scope, **kwargs):
 
 
 def test_aurora_writer_plus_readers_and_no_password_anywhere():
-    out = _synth(_aurora)
+    out = synth(_aurora)
     (cluster,) = out["resource"][RdsCluster.TF_RESOURCE_TYPE].values()
     assert cluster["manage_master_user_password"] is True
     assert "master_password" not in json.dumps(out)
@@ -53,9 +46,9 @@ def test_aurora_writer_plus_readers_and_no_password_anywhere():
 
 
 def test_aurora_keeps_a_final_snapshot_unless_told_it_is_disposable():
-    (kept,) = _synth(_aurora)["resource"][RdsCluster.TF_RESOURCE_TYPE].values()
+    (kept,) = synth(_aurora)["resource"][RdsCluster.TF_RESOURCE_TYPE].values()
     assert kept["skip_final_snapshot"] is False and kept["final_snapshot_identifier"] == "t-final"
-    (skipped,) = _synth(lambda s: _aurora(s, keep_final_snapshot=False))["resource"][
+    (skipped,) = synth(lambda s: _aurora(s, keep_final_snapshot=False))["resource"][
         RdsCluster.TF_RESOURCE_TYPE
     ].values()
     assert skipped["skip_final_snapshot"] is True and "final_snapshot_identifier" not in skipped
@@ -79,12 +72,12 @@ def test_redis_failover_follows_node_count():
         return _build
 
     for nodes, failover in ((1, False), (2, True)):
-        (group,) = _synth(build(nodes))["resource"]["aws_elasticache_replication_group"].values()
+        (group,) = synth(build(nodes))["resource"]["aws_elasticache_replication_group"].values()
         assert group["automatic_failover_enabled"] is failover and group["multi_az_enabled"] is failover
 
 
 def test_document_store_without_replication_has_no_dr_bucket():
-    out = _synth(
+    out = synth(
         lambda s: DocumentStore(
             s,
             "docs",
@@ -100,7 +93,7 @@ def test_document_store_without_replication_has_no_dr_bucket():
 
 def test_document_store_replication_needs_a_dr_region():
     with pytest.raises(ValueError, match="dr_provider"):
-        _synth(
+        synth(
             lambda s: DocumentStore(
                 s, "docs", name="docs", account_id="1", config=DocumentsConfig(replication=True), kms_key_arn=KEY
             )
@@ -117,7 +110,7 @@ def test_out_of_band_parameter_is_never_a_resource_terraform_reads():
             scope, "p", name="/dev/code-refactor/github-token", description="d", kms_key_arn=KEY
         )
 
-    out = _synth(build)
+    out = synth(build)
     assert "aws_ssm_parameter" not in out.get("resource", {})
     assert "aws_ssm_parameter" not in out.get("data", {})
     command = holder["p"].set_command("us-east-2")
@@ -128,4 +121,4 @@ def test_out_of_band_parameter_is_never_a_resource_terraform_reads():
 
 def test_out_of_band_parameter_needs_a_path():
     with pytest.raises(ValueError, match="must be a path"):
-        _synth(lambda s: OutOfBandSecureParameter(s, "p", name="token", description="d", kms_key_arn=KEY))
+        synth(lambda s: OutOfBandSecureParameter(s, "p", name="token", description="d", kms_key_arn=KEY))

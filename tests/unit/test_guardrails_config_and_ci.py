@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-import yaml
 from pydantic import ValidationError
 
 from environments.schema import Environment
 from scripts import ci, plan_summary
-
-ENVIRONMENTS_DIR = Path(__file__).resolve().parents[2] / "environments"
-
-
-def _config(name: str = "dev") -> dict:
-    return yaml.safe_load((ENVIRONMENTS_DIR / f"{name}.yaml").read_text())
+from tests.helpers import env_data
 
 
 @pytest.mark.parametrize(
@@ -29,27 +22,27 @@ def _config(name: str = "dev") -> dict:
     ],
 )
 def test_real_accounts_keep_their_cost_controls(change, message):
-    config = _config()
+    config = env_data("dev")
     config["baseline"].update(change)
     with pytest.raises(ValidationError, match=message):
         Environment.model_validate(config)
 
 
 def test_the_emulator_may_leave_cost_controls_off():
-    env = Environment.model_validate(_config("local"))
+    env = Environment.model_validate(env_data("local"))
     assert env.baseline.monthly_budget_usd is None and not env.baseline.cost_anomaly_detection
 
 
 @pytest.mark.parametrize("repository", ["no-slash", "owner/name with space", "/name"])
 def test_ci_repository_must_be_owner_slash_name(repository):
-    config = _config()
+    config = env_data("dev")
     config["ci"]["github_repository"] = repository
     with pytest.raises(ValidationError, match=r"ci\.github_repository"):
         Environment.model_validate(config)
 
 
 def test_workload_regions_are_the_union_with_primary_first():
-    config = _config()
+    config = env_data("dev")
     config["networks"]["tablesleuth"] = {
         "us-west-2": {"cidr": "10.10.0.0/16", "az_count": 2, "nat_gateways": "single", "interface_endpoints": True}
     }

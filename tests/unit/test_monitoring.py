@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import json
-
-import cdktf
 from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 
 from modules.monitoring import Metric, MetricMath, Monitoring, metric_widget
+from tests.helpers import ACCOUNT, scratch_stack, synth_stack
 
-ACCOUNT = "111111111111"
 CPU = Metric(namespace="AWS/ECS", name="CPUUtilization", dimensions={"ClusterName": "c", "ServiceName": "s"})
 
 
 def _synth(emails=("ops@example.com",)) -> dict:
-    stack = cdktf.TerraformStack(cdktf.Testing.app(), "unit")
+    stack = scratch_stack()
     monitoring = Monitoring(
         stack, "m", name="dev-x", kms_key_arn="arn:aws:kms:us-east-2:1:key/k", account_id=ACCOUNT, emails=emails
     )
@@ -44,7 +41,7 @@ def _synth(emails=("ops@example.com",)) -> dict:
         threshold=5,
     )
     monitoring.dashboard("dash", name="dev-x", widgets=[metric_widget(title="CPU", region="us-east-2", metrics=[CPU])])
-    return json.loads(cdktf.Testing.synth(stack))
+    return synth_stack(stack)
 
 
 OUT = None

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import boto3
 import pytest
@@ -17,8 +16,7 @@ from moto import mock_aws
 from environments.loader import load_environments
 from scripts import preflight
 from scripts.preflight import Preflight
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import REPO_ROOT
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import cdktf
 import pytest
 from cdktf_cdktf_provider_aws.api_gateway_api_key import ApiGatewayApiKey
 from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
@@ -52,28 +51,13 @@ from modules.load_balancer import TLS13_POLICY, PrivateLoadBalancer
 from modules.monitoring import Monitoring
 from modules.storage import SecureBucket
 from modules.waf import MANAGED_RULE_GROUPS, WebAcl
-
-ACCOUNT = "111111111111"
-KEY = "arn:aws:kms:us-east-2:111111111111:key/k"
-
-
-def _stack() -> cdktf.TerraformStack:
-    return cdktf.TerraformStack(cdktf.Testing.app(), "unit")
-
-
-def _synth(stack) -> dict:
-    return json.loads(cdktf.Testing.synth(stack))
-
-
-def _of(out: dict, resource_type: str) -> list[dict]:
-    return list(out.get("resource", {}).get(resource_type, {}).values())
-
+from tests.helpers import ACCOUNT, KEY, resources, scratch_stack, synth_stack
 
 # --- WAF ---------------------------------------------------------------------------------------
 
 
 def _waf(**kwargs) -> dict:
-    stack = _stack()
+    stack = scratch_stack()
     acl = WebAcl(
         stack,
         "waf",
@@ -85,12 +69,12 @@ def _waf(**kwargs) -> dict:
         **kwargs,
     )
     acl.associate("stage", resource_arn="arn:aws:apigateway:us-east-2::/restapis/a/stages/v1")
-    return _synth(stack)
+    return synth_stack(stack)
 
 
 def test_waf_rate_limits_per_ip_and_runs_every_managed_group_with_its_own_priority():
     out = _waf()
-    (acl,) = _of(out, Wafv2WebAcl.TF_RESOURCE_TYPE)
+    (acl,) = resources(out, Wafv2WebAcl.TF_RESOURCE_TYPE)
     rules = acl["rule"]
     rate = next(r for r in rules if "rate_based_statement" in r["statement"])
     assert rate["statement"]["rate_based_statement"] == {"limit": 1234, "aggregate_key_type": "IP"}
@@ -100,25 +84,25 @@ def test_waf_rate_limits_per_ip_and_runs_every_managed_group_with_its_own_priori
     assert len({r["priority"] for r in rules}) == len(rules)
     assert acl["default_action"] == {"allow": {}} and acl["scope"] == "REGIONAL"
     # No lists configured, no IP sets and no empty rules.
-    assert _of(out, Wafv2IpSet.TF_RESOURCE_TYPE) == []
+    assert resources(out, Wafv2IpSet.TF_RESOURCE_TYPE) == []
 
 
 def test_waf_allow_list_is_evaluated_before_the_block_list_and_the_rate_limit():
     out = _waf(allow_cidrs=["203.0.113.0/24"], block_cidrs=["198.51.100.0/24"])
-    rules = sorted(_of(out, Wafv2WebAcl.TF_RESOURCE_TYPE)[0]["rule"], key=lambda r: r["priority"])
+    rules = sorted(resources(out, Wafv2WebAcl.TF_RESOURCE_TYPE)[0]["rule"], key=lambda r: r["priority"])
     assert [r["name"] for r in rules[:3]] == ["allow-listed-ips", "block-listed-ips", "rate-limit-per-ip"]
     assert rules[0]["action"] == {"allow": {}} and rules[1]["action"] == {"block": {}}
-    addresses = sorted(s["addresses"][0] for s in _of(out, Wafv2IpSet.TF_RESOURCE_TYPE))
+    addresses = sorted(s["addresses"][0] for s in resources(out, Wafv2IpSet.TF_RESOURCE_TYPE))
     assert addresses == ["198.51.100.0/24", "203.0.113.0/24"]
 
 
 def test_waf_logs_to_an_encrypted_waf_prefixed_group_without_credentials_and_associates():
     out = _waf()
-    (group,) = _of(out, CloudwatchLogGroup.TF_RESOURCE_TYPE)
+    (group,) = resources(out, CloudwatchLogGroup.TF_RESOURCE_TYPE)
     assert group["name"] == "aws-waf-logs-dev-x-api" and group["kms_key_id"] == KEY
-    (logging,) = _of(out, Wafv2WebAclLoggingConfiguration.TF_RESOURCE_TYPE)
+    (logging,) = resources(out, Wafv2WebAclLoggingConfiguration.TF_RESOURCE_TYPE)
     assert {f["single_header"]["name"] for f in logging["redacted_fields"]} == {"authorization", "x-api-key"}
-    (association,) = _of(out, Wafv2WebAclAssociation.TF_RESOURCE_TYPE)
+    (association,) = resources(out, Wafv2WebAclAssociation.TF_RESOURCE_TYPE)
     assert association["resource_arn"].endswith("/stages/v1")
 
 
@@ -127,7 +111,7 @@ def test_waf_logs_to_an_encrypted_waf_prefixed_group_without_credentials_and_ass
 
 @pytest.fixture(scope="module")
 def lb_out() -> dict:
-    stack = _stack()
+    stack = scratch_stack()
     logs = SecureBucket(stack, "logs", bucket_name="alb-logs", account_id=ACCOUNT, kms_key_arn=None)
     PrivateLoadBalancer(
         stack,
@@ -143,11 +127,11 @@ def lb_out() -> dict:
         health_check_path="/health",
         deletion_protection=True,
     )
-    return _synth(stack)
+    return synth_stack(stack)
 
 
 def test_alb_is_internal_drops_bad_headers_logs_and_is_protected(lb_out):
-    lbs = {lb["load_balancer_type"]: lb for lb in _of(lb_out, Lb.TF_RESOURCE_TYPE)}
+    lbs = {lb["load_balancer_type"]: lb for lb in resources(lb_out, Lb.TF_RESOURCE_TYPE)}
     alb, nlb = lbs["application"], lbs["network"]
     assert alb["internal"] is True and nlb["internal"] is True
     assert alb["drop_invalid_header_fields"] is True
@@ -158,14 +142,14 @@ def test_alb_is_internal_drops_bad_headers_logs_and_is_protected(lb_out):
 def test_nlb_keeps_no_access_logs_it_could_never_fill(lb_out):
     """B12: an NLB logs only TLS connections; this one is a TCP pass-through to the ALB, whose logs
     record every request. Nothing should pretend otherwise."""
-    (nlb,) = [lb for lb in _of(lb_out, Lb.TF_RESOURCE_TYPE) if lb["load_balancer_type"] == "network"]
+    (nlb,) = [lb for lb in resources(lb_out, Lb.TF_RESOURCE_TYPE) if lb["load_balancer_type"] == "network"]
     assert "access_logs" not in nlb
-    listeners = [li for li in _of(lb_out, LbListener.TF_RESOURCE_TYPE) if "nlb" in li["load_balancer_arn"]]
+    listeners = [li for li in resources(lb_out, LbListener.TF_RESOURCE_TYPE) if "nlb" in li["load_balancer_arn"]]
     assert listeners and all(li["protocol"] == "TCP" for li in listeners)  # no TLS listener to log
 
 
 def test_https_uses_tls13_and_http_only_redirects(lb_out):
-    listeners = {(li["port"], li["protocol"]): li for li in _of(lb_out, LbListener.TF_RESOURCE_TYPE)}
+    listeners = {(li["port"], li["protocol"]): li for li in resources(lb_out, LbListener.TF_RESOURCE_TYPE)}
     assert listeners[(443, "HTTPS")]["ssl_policy"] == TLS13_POLICY
     (redirect,) = listeners[(80, "HTTP")]["default_action"]
     assert redirect["type"] == "redirect"
@@ -174,15 +158,15 @@ def test_https_uses_tls13_and_http_only_redirects(lb_out):
 
 
 def test_nlb_forwards_to_the_alb_through_an_alb_type_target_group(lb_out):
-    groups = {tg["target_type"]: tg for tg in _of(lb_out, LbTargetGroup.TF_RESOURCE_TYPE)}
+    groups = {tg["target_type"]: tg for tg in resources(lb_out, LbTargetGroup.TF_RESOURCE_TYPE)}
     assert groups["alb"]["protocol"] == "TCP" and groups["alb"]["port"] == 443
     assert groups["ip"]["port"] == 8080 and groups["ip"]["health_check"]["path"] == "/health"
-    (attachment,) = _of(lb_out, LbTargetGroupAttachment.TF_RESOURCE_TYPE)
+    (attachment,) = resources(lb_out, LbTargetGroupAttachment.TF_RESOURCE_TYPE)
     assert attachment["target_id"].startswith("${aws_lb.") and any("https" in d for d in attachment["depends_on"])
 
 
 def test_alb_admits_only_the_vpc(lb_out):
-    rules = _of(lb_out, VpcSecurityGroupIngressRule.TF_RESOURCE_TYPE)
+    rules = resources(lb_out, VpcSecurityGroupIngressRule.TF_RESOURCE_TYPE)
     assert {r["from_port"] for r in rules} == {80, 443}
     assert {r["cidr_ipv4"] for r in rules} == {"10.20.0.0/16"}
 
@@ -192,7 +176,7 @@ def test_alb_admits_only_the_vpc(lb_out):
 
 @pytest.mark.parametrize(("mfa", "advanced", "plan"), [("ON", True, "PLUS"), ("OFF", False, "ESSENTIALS")])
 def test_user_pool_mfa_and_advanced_security_follow_config(mfa, advanced, plan):
-    stack = _stack()
+    stack = scratch_stack()
     UserPool(
         stack,
         "u",
@@ -203,7 +187,7 @@ def test_user_pool_mfa_and_advanced_security_follow_config(mfa, advanced, plan):
         password_min_length=14,
         deletion_protection=True,
     )
-    (pool,) = _of(_synth(stack), CognitoUserPool.TF_RESOURCE_TYPE)
+    (pool,) = resources(synth_stack(stack), CognitoUserPool.TF_RESOURCE_TYPE)
     assert pool["mfa_configuration"] == mfa
     # A4: the tier is always stated; threat protection comes only with PLUS.
     assert pool["user_pool_tier"] == plan
@@ -218,11 +202,11 @@ def test_user_pool_mfa_and_advanced_security_follow_config(mfa, advanced, plan):
     assert pool["deletion_protection"] == "ACTIVE"
 
 
-def test_threat_protection_without_plus_is_refused_at_synth():
+def test_threat_protection_without_plus_is_refused_atsynth_stack():
     """A4: AWS answers FeatureUnavailableInTierException; the construct refuses it first."""
     with pytest.raises(ValueError, match="PLUS"):
         UserPool(
-            _stack(),
+            scratch_stack(),
             "u",
             name="x",
             mfa="ON",
@@ -237,7 +221,7 @@ def test_user_pool_sends_mail_through_the_configured_ses_identity():
     """C25: DEVELOPER sending through a verified SES identity, not Cognito's capped default."""
     from environments.schema import CognitoEmailConfig
 
-    stack = _stack()
+    stack = scratch_stack()
     identity = "arn:aws:ses:us-east-2:111111111111:identity/example.com"
     UserPool(
         stack,
@@ -250,7 +234,7 @@ def test_user_pool_sends_mail_through_the_configured_ses_identity():
         deletion_protection=True,
         email=CognitoEmailConfig(source_arn=identity, from_address="App <no-reply@example.com>"),
     )
-    (pool,) = _of(_synth(stack), CognitoUserPool.TF_RESOURCE_TYPE)
+    (pool,) = resources(synth_stack(stack), CognitoUserPool.TF_RESOURCE_TYPE)
     assert pool["email_configuration"] == {
         "email_sending_account": "DEVELOPER",
         "source_arn": identity,
@@ -263,7 +247,7 @@ def test_user_pool_sends_mail_through_the_configured_ses_identity():
 
 @pytest.fixture(scope="module")
 def api_out() -> dict:
-    stack = _stack()
+    stack = scratch_stack()
     PrivateRestApi(
         stack,
         "api",
@@ -289,11 +273,11 @@ def api_out() -> dict:
         certificate_arn="arn:aws:acm:us-east-2:111111111111:certificate/c",
         zone_id="Z1",
     )
-    return _synth(stack)
+    return synth_stack(stack)
 
 
 def test_every_method_but_options_needs_a_cognito_token_and_an_api_key(api_out):
-    methods = _of(api_out, ApiGatewayMethod.TF_RESOURCE_TYPE)
+    methods = resources(api_out, ApiGatewayMethod.TF_RESOURCE_TYPE)
     assert {m["http_method"] for m in methods} == {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
     for method in methods:
         assert method["request_validator_id"].startswith("${aws_api_gateway_request_validator.")
@@ -306,7 +290,7 @@ def test_every_method_but_options_needs_a_cognito_token_and_an_api_key(api_out):
 
 
 def test_integrations_reach_the_backend_through_the_vpc_link_and_get_caches_on_id(api_out):
-    by_type = [i for i in _of(api_out, ApiGatewayIntegration.TF_RESOURCE_TYPE) if i["type"] == "HTTP_PROXY"]
+    by_type = [i for i in resources(api_out, ApiGatewayIntegration.TF_RESOURCE_TYPE) if i["type"] == "HTTP_PROXY"]
     assert len(by_type) == 5
     for integration in by_type:
         assert integration["connection_type"] == "VPC_LINK"
@@ -322,11 +306,11 @@ def test_get_cache_is_keyed_per_caller(api_out):
     user's cached response is never served to another."""
     get = next(
         i
-        for i in _of(api_out, ApiGatewayIntegration.TF_RESOURCE_TYPE)
+        for i in resources(api_out, ApiGatewayIntegration.TF_RESOURCE_TYPE)
         if i["type"] == "HTTP_PROXY" and i["integration_http_method"] == "GET"
     )
     assert "method.request.header.Authorization" in get["cache_key_parameters"]
-    method = next(m for m in _of(api_out, ApiGatewayMethod.TF_RESOURCE_TYPE) if m["http_method"] == "GET")
+    method = next(m for m in resources(api_out, ApiGatewayMethod.TF_RESOURCE_TYPE) if m["http_method"] == "GET")
     # API Gateway uses a cache key parameter only when the method declares it.
     assert set(get["cache_key_parameters"]) <= set(method["request_parameters"])
 
@@ -336,17 +320,17 @@ CORS_ORIGIN = "'https://static.example.com'"
 
 def test_preflight_answers_with_the_static_site_origin(api_out):
     """C19a: browsers refuse a preflight without Access-Control-Allow-Origin."""
-    (integration_response,) = _of(api_out, ApiGatewayIntegrationResponse.TF_RESOURCE_TYPE)
+    (integration_response,) = resources(api_out, ApiGatewayIntegrationResponse.TF_RESOURCE_TYPE)
     params = integration_response["response_parameters"]
     assert params["method.response.header.Access-Control-Allow-Origin"] == CORS_ORIGIN
     assert "Authorization" in params["method.response.header.Access-Control-Allow-Headers"]
-    (method_response,) = _of(api_out, ApiGatewayMethodResponse.TF_RESOURCE_TYPE)
+    (method_response,) = resources(api_out, ApiGatewayMethodResponse.TF_RESOURCE_TYPE)
     assert set(method_response["response_parameters"]) == set(params)
 
 
 def test_deployment_follows_and_redeploys_on_the_preflight_and_gateway_responses(api_out):
     """C19b: the snapshot must include the OPTIONS mock and its responses, and change with them."""
-    (deployment,) = _of(api_out, ApiGatewayDeployment.TF_RESOURCE_TYPE)
+    (deployment,) = resources(api_out, ApiGatewayDeployment.TF_RESOURCE_TYPE)
     trigger = deployment["triggers"]["redeployment"]
     for kind in (
         ApiGatewayMethodResponse.TF_RESOURCE_TYPE,
@@ -365,14 +349,14 @@ def test_deployment_follows_and_redeploys_on_the_preflight_and_gateway_responses
 
 def test_gateway_errors_carry_cors_headers(api_out):
     """C19c: the gateway's own 401/403/429/5XX reach the browser as statuses, not CORS failures."""
-    responses = {r["response_type"]: r for r in _of(api_out, ApiGatewayGatewayResponse.TF_RESOURCE_TYPE)}
+    responses = {r["response_type"]: r for r in resources(api_out, ApiGatewayGatewayResponse.TF_RESOURCE_TYPE)}
     assert set(responses) == {"DEFAULT_4XX", "DEFAULT_5XX"}
     for response in responses.values():
         assert response["response_parameters"]["gatewayresponse.header.Access-Control-Allow-Origin"] == CORS_ORIGIN
 
 
 def test_stage_caches_get_for_five_minutes_and_throttles_but_never_caches_writes(api_out):
-    settings = {s["method_path"]: s["settings"] for s in _of(api_out, ApiGatewayMethodSettings.TF_RESOURCE_TYPE)}
+    settings = {s["method_path"]: s["settings"] for s in resources(api_out, ApiGatewayMethodSettings.TF_RESOURCE_TYPE)}
     stage_wide = settings["*/*"]
     assert stage_wide["caching_enabled"] is True and stage_wide["cache_ttl_in_seconds"] == 300
     assert stage_wide["cache_data_encrypted"] is True
@@ -386,17 +370,17 @@ def test_stage_caches_get_for_five_minutes_and_throttles_but_never_caches_writes
 
 
 def test_usage_plan_throttles_and_meters_and_keys_are_generated_by_aws(api_out):
-    (plan,) = _of(api_out, ApiGatewayUsagePlan.TF_RESOURCE_TYPE)
+    (plan,) = resources(api_out, ApiGatewayUsagePlan.TF_RESOURCE_TYPE)
     assert plan["throttle_settings"] == {"rate_limit": 5, "burst_limit": 10}
     assert plan["quota_settings"] == {"limit": 1000, "period": "DAY"}
-    (key,) = _of(api_out, ApiGatewayApiKey.TF_RESOURCE_TYPE)
+    (key,) = resources(api_out, ApiGatewayApiKey.TF_RESOURCE_TYPE)
     assert "value" not in key
 
 
 def test_custom_domain_is_tls12_regional_and_aliased(api_out):
     (domain,) = api_out["resource"]["aws_api_gateway_domain_name"].values()
     assert domain["security_policy"] == "TLS_1_2" and domain["endpoint_configuration"]["types"] == ["REGIONAL"]
-    (alias,) = _of(api_out, Route53Record.TF_RESOURCE_TYPE)
+    (alias,) = resources(api_out, Route53Record.TF_RESOURCE_TYPE)
     assert alias["name"] == "api.example.com" and alias["alias"]["name"].endswith(".regional_domain_name}")
 
 
@@ -404,7 +388,7 @@ def test_custom_domain_is_tls12_regional_and_aliased(api_out):
 
 
 def _service(use_spot: bool) -> dict:
-    stack = _stack()
+    stack = scratch_stack()
     ContainerService(
         stack,
         "svc",
@@ -429,7 +413,7 @@ def _service(use_spot: bool) -> dict:
         secrets_kms_key_arn=KEY,
         task_statements=[Statement(sid="Docs", actions=["s3:GetObject"], resources=["arn:aws:s3:::docs/*"])],
     )
-    return _synth(stack)
+    return synth_stack(stack)
 
 
 @pytest.fixture(scope="module")
@@ -438,7 +422,7 @@ def spot_service() -> dict:
 
 
 def test_service_is_private_with_a_rolling_back_circuit_breaker(spot_service):
-    (service,) = _of(spot_service, EcsService.TF_RESOURCE_TYPE)
+    (service,) = resources(spot_service, EcsService.TF_RESOURCE_TYPE)
     assert service["network_configuration"]["assign_public_ip"] is False
     assert "sg-data" in service["network_configuration"]["security_groups"]
     assert service["deployment_circuit_breaker"] == {"enable": True, "rollback": True}
@@ -446,15 +430,15 @@ def test_service_is_private_with_a_rolling_back_circuit_breaker(spot_service):
 
 
 def test_spot_runs_an_on_demand_base_and_on_demand_only_uses_fargate(spot_service):
-    (service,) = _of(spot_service, EcsService.TF_RESOURCE_TYPE)
+    (service,) = resources(spot_service, EcsService.TF_RESOURCE_TYPE)
     strategy = {s["capacity_provider"]: s for s in service["capacity_provider_strategy"]}
     assert strategy["FARGATE"]["base"] == 1 and strategy["FARGATE_SPOT"]["weight"] == 3
-    (on_demand,) = _of(_service(use_spot=False), EcsService.TF_RESOURCE_TYPE)
+    (on_demand,) = resources(_service(use_spot=False), EcsService.TF_RESOURCE_TYPE)
     assert [s["capacity_provider"] for s in on_demand["capacity_provider_strategy"]] == ["FARGATE"]
 
 
 def test_credentials_reach_the_container_only_as_secrets(spot_service):
-    (task,) = _of(spot_service, EcsTaskDefinition.TF_RESOURCE_TYPE)
+    (task,) = resources(spot_service, EcsTaskDefinition.TF_RESOURCE_TYPE)
     app = next(c for c in json.loads(task["container_definitions"]) if c["name"] == "app")
     assert app["secrets"] == [{"name": "DATABASE_PASSWORD", "valueFrom": "arn:secret:password::"}]
     assert all("PASSWORD" not in e["name"] and "TOKEN" not in e["name"] for e in app["environment"])
@@ -465,9 +449,9 @@ def test_credentials_reach_the_container_only_as_secrets(spot_service):
 def test_ecs_exec_agent_can_write_with_a_read_only_root(spot_service):
     """A6: ECS Exec's SSM agent writes under these paths; with readonlyRootFilesystem they must be
     writable task volumes, or every `aws ecs execute-command` fails."""
-    (service,) = _of(spot_service, EcsService.TF_RESOURCE_TYPE)
+    (service,) = resources(spot_service, EcsService.TF_RESOURCE_TYPE)
     assert service["enable_execute_command"] is True
-    (task,) = _of(spot_service, EcsTaskDefinition.TF_RESOURCE_TYPE)
+    (task,) = resources(spot_service, EcsTaskDefinition.TF_RESOURCE_TYPE)
     app = next(c for c in json.loads(task["container_definitions"]) if c["name"] == "app")
     assert app["readonlyRootFilesystem"] is True and app["linuxParameters"]["initProcessEnabled"] is True
     mounted = {m["containerPath"]: m["sourceVolume"] for m in app["mountPoints"]}
@@ -478,10 +462,10 @@ def test_ecs_exec_agent_can_write_with_a_read_only_root(spot_service):
 
 
 def test_repository_is_immutable_scanned_and_encrypted_and_autoscaling_tracks_cpu(spot_service):
-    (repo,) = _of(spot_service, EcrRepository.TF_RESOURCE_TYPE)
+    (repo,) = resources(spot_service, EcrRepository.TF_RESOURCE_TYPE)
     assert repo["image_tag_mutability"] == "IMMUTABLE" and repo["image_scanning_configuration"]["scan_on_push"]
     assert repo["encryption_configuration"][0]["encryption_type"] == "KMS"
-    (policy,) = _of(spot_service, AppautoscalingPolicy.TF_RESOURCE_TYPE)
+    (policy,) = resources(spot_service, AppautoscalingPolicy.TF_RESOURCE_TYPE)
     tracking = policy["target_tracking_scaling_policy_configuration"]
     assert (tracking["target_value"], tracking["scale_in_cooldown"], tracking["scale_out_cooldown"]) == (70, 300, 120)
     (cluster,) = spot_service["resource"]["aws_ecs_cluster"].values()
@@ -494,12 +478,12 @@ def test_repository_is_immutable_scanned_and_encrypted_and_autoscaling_tracks_cp
 
 
 def test_certificate_validates_every_name_by_dns():
-    stack = _stack()
+    stack = scratch_stack()
     DnsValidatedCertificate(
         stack, "c", domain_name="api.example.com", alternative_names=["b.example.com"], zone_id="Z1"
     )
-    out = _synth(stack)
-    records = _of(out, Route53Record.TF_RESOURCE_TYPE)
+    out = synth_stack(stack)
+    records = resources(out, Route53Record.TF_RESOURCE_TYPE)
     assert len(records) == 2
     assert {'o.domain_name == "api.example.com"' in r["name"] for r in records} == {True, False}
     (validation,) = out["resource"]["aws_acm_certificate_validation"].values()
@@ -507,7 +491,7 @@ def test_certificate_validates_every_name_by_dns():
 
 
 def test_static_site_is_https_only_tls12_hsts_and_readable_only_by_its_distribution():
-    stack = _stack()
+    stack = scratch_stack()
     logs = SecureBucket(stack, "logs", bucket_name="edge-logs", account_id=ACCOUNT, kms_key_arn=None)
     StaticSite(
         stack,
@@ -524,8 +508,8 @@ def test_static_site_is_https_only_tls12_hsts_and_readable_only_by_its_distribut
         aliases=["static.example.com"],
         certificate_arn="arn:aws:acm:us-east-1:111111111111:certificate/c",
     )
-    out = _synth(stack)
-    (dist,) = _of(out, CloudfrontDistribution.TF_RESOURCE_TYPE)
+    out = synth_stack(stack)
+    (dist,) = resources(out, CloudfrontDistribution.TF_RESOURCE_TYPE)
     assert dist["default_cache_behavior"]["viewer_protocol_policy"] == "redirect-to-https"
     assert dist["viewer_certificate"]["minimum_protocol_version"] == "TLSv1.2_2021"
     assert dist["web_acl_id"].startswith("arn:aws:wafv2:us-east-1:")
@@ -542,8 +526,8 @@ def test_static_site_is_https_only_tls12_hsts_and_readable_only_by_its_distribut
 
 
 def test_monitoring_saves_logs_insights_queries_under_its_name():
-    stack = _stack()
+    stack = scratch_stack()
     monitoring = Monitoring(stack, "m", name="dev-x", kms_key_arn=KEY, account_id=ACCOUNT)
     monitoring.saved_query("q", name="errors", log_group_names=["/a"], query="fields @timestamp | limit 1")
-    (query,) = _of(_synth(stack), CloudwatchQueryDefinition.TF_RESOURCE_TYPE)
+    (query,) = resources(synth_stack(stack), CloudwatchQueryDefinition.TF_RESOURCE_TYPE)
     assert query["name"] == "dev-x/errors" and query["log_group_names"] == ["/a"]

@@ -6,15 +6,14 @@ from __future__ import annotations
 import re
 import shlex
 import subprocess
-from pathlib import Path
 
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.helpers import REPO_ROOT
 
 
 def _make_variables() -> dict[str, str]:
-    text = (REPO / "Makefile").read_text()
+    text = (REPO_ROOT / "Makefile").read_text()
     return dict(re.findall(r"^([A-Z_]+) [:?]?= (.*)$", text, flags=re.M))
 
 
@@ -26,7 +25,7 @@ def _expand(command: str, variables: dict[str, str]) -> str:
 
 def _lint_commands() -> list[str]:
     """`make lint`'s recipe, expanded; `pipenv run X` is .venv/bin/X (PIPENV_VENV_IN_PROJECT)."""
-    text = (REPO / "Makefile").read_text()
+    text = (REPO_ROOT / "Makefile").read_text()
     (recipe,) = re.findall(r"^lint:.*\n((?:\t.*\n)+)", text, flags=re.M)
     variables = _make_variables()
     commands = [_expand(line.strip(), variables) for line in recipe.splitlines()]
@@ -34,7 +33,7 @@ def _lint_commands() -> list[str]:
 
 
 def _hooks() -> list[dict]:
-    config = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())
+    config = yaml.safe_load((REPO_ROOT / ".pre-commit-config.yaml").read_text())
     return [hook | {"repo": repo["repo"]} for repo in config["repos"] for hook in repo["hooks"]]
 
 
@@ -60,13 +59,13 @@ def test_pre_commit_runs_exactly_what_make_lint_runs():
 def test_each_pre_commit_hook_passes_on_this_tree():
     for hook in _hooks():
         result = subprocess.run(
-            shlex.split(hook["entry"]), cwd=REPO, capture_output=True, text=True, timeout=300, check=False
+            shlex.split(hook["entry"]), cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False
         )
         assert result.returncode == 0, f"{hook['id']}: {result.stdout}{result.stderr}"
 
 
 def _codeowners() -> dict[str, list[str]]:
-    lines = (REPO / ".github" / "CODEOWNERS").read_text().splitlines()
+    lines = (REPO_ROOT / ".github" / "CODEOWNERS").read_text().splitlines()
     return {line.split()[0]: line.split()[1:] for line in lines if line.strip() and not line.startswith("#")}
 
 
@@ -75,23 +74,24 @@ def test_codeowners_gives_the_platform_team_the_infrastructure():
     for path in ("/stacks/", "/modules/", "/policies/", "/.github/", "/environments/"):
         assert owners.get(path) == ["@example-org/platform"], path
     for path in owners:
-        assert (REPO / path.strip("/")).exists(), f"CODEOWNERS names {path}, which does not exist"
-    assert "PLACEHOLDER" in (REPO / ".github" / "CODEOWNERS").read_text()
+        assert (REPO_ROOT / path.strip("/")).exists(), f"CODEOWNERS names {path}, which does not exist"
+    assert "PLACEHOLDER" in (REPO_ROOT / ".github" / "CODEOWNERS").read_text()
 
 
 def test_dependabot_watches_pip_npm_and_github_actions_where_their_manifests_are():
-    config = yaml.safe_load((REPO / ".github" / "dependabot.yml").read_text())
+    config = yaml.safe_load((REPO_ROOT / ".github" / "dependabot.yml").read_text())
     assert config["version"] == 2
     updates = {u["package-ecosystem"]: u.get("directories") or [u["directory"]] for u in config["updates"]}
     assert set(updates) == {"pip", "npm", "github-actions"}
     assert all(u["schedule"]["interval"] for u in config["updates"])
-    assert (REPO / "Pipfile.lock").is_file() and "/" in updates["pip"]
+    assert (REPO_ROOT / "Pipfile.lock").is_file() and "/" in updates["pip"]
     for directory in updates["pip"]:
-        found = list((REPO / directory.strip("/")).glob("Pipfile")) + list(
-            (REPO / directory.strip("/")).glob("*requirements*.txt")
+        found = list((REPO_ROOT / directory.strip("/")).glob("Pipfile")) + list(
+            (REPO_ROOT / directory.strip("/")).glob("*requirements*.txt")
         )
         assert found, f"pip: no Pipfile or requirements file in {directory}"
-    assert updates["npm"] == ["/"] and (REPO / "package-lock.json").is_file()
+    assert updates["npm"] == ["/"] and (REPO_ROOT / "package-lock.json").is_file()
     assert "/" in updates["github-actions"]  # .github/workflows
-    composite = {f"/{p.parent.relative_to(REPO)}" for p in (REPO / ".github" / "actions").glob("*/action.yml")}
+    actions = (REPO_ROOT / ".github" / "actions").glob("*/action.yml")
+    composite = {f"/{p.parent.relative_to(REPO_ROOT)}" for p in actions}
     assert composite and composite <= set(updates["github-actions"]), "a composite action Dependabot would not read"

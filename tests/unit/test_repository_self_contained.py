@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 OUTSIDE = ("../shared", "/work/")
 THIS_FILE = Path(__file__).resolve().relative_to(REPO_ROOT).as_posix()

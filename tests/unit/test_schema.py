@@ -6,22 +6,16 @@ import copy
 import ipaddress
 
 import pytest
-import yaml
 from pydantic import ValidationError
 
 from environments.loader import ENVIRONMENTS_DIR, available_environments, load_environment
 from environments.schema import Environment, NetworkConfig
+from tests.helpers import env_data, validation_errors
 
 
 @pytest.fixture
 def dev_data() -> dict:
-    return yaml.safe_load((ENVIRONMENTS_DIR / "dev.yaml").read_text())
-
-
-def _errors(data: dict) -> str:
-    with pytest.raises(ValidationError) as info:
-        Environment.model_validate(data)
-    return str(info.value)
+    return env_data("dev")
 
 
 def test_every_shipped_environment_loads():
@@ -39,64 +33,64 @@ def test_only_local_targets_the_embedded_aws():
 
 def test_unknown_key_is_refused(dev_data):
     dev_data["compute"]["cpus"] = 2
-    assert "compute.cpus" in _errors(dev_data)
+    assert "compute.cpus" in validation_errors(dev_data)
 
 
 def test_bad_cidr_is_refused(dev_data):
     dev_data["networks"]["refactor"]["us-east-2"]["cidr"] = "10.20.0.0/33"
-    assert "networks.refactor.us-east-2.cidr" in _errors(dev_data)
+    assert "networks.refactor.us-east-2.cidr" in validation_errors(dev_data)
 
 
 def test_public_or_oversized_cidr_is_refused(dev_data):
     net = dev_data["networks"]["refactor"]["us-east-2"]
     net["cidr"] = "8.8.0.0/16"
-    assert "private" in _errors(dev_data)
+    assert "private" in validation_errors(dev_data)
     net["cidr"] = "10.0.0.0/8"
-    assert "between /16 and /24" in _errors(dev_data)
+    assert "between /16 and /24" in validation_errors(dev_data)
 
 
 def test_overlapping_cidrs_are_refused(dev_data):
     dev_data["networks"]["tablesleuth"] = {
         "us-east-2": {**dev_data["networks"]["refactor"]["us-east-2"], "cidr": "10.20.128.0/17"}
     }
-    message = _errors(dev_data)
+    message = validation_errors(dev_data)
     assert "overlaps" in message and "networks.tablesleuth.us-east-2.cidr" in message
 
 
 def test_min_above_max_is_refused(dev_data):
     dev_data["database"]["min_capacity"] = 8
     dev_data["database"]["max_capacity"] = 4
-    assert "min_capacity (8.0) must be <= max_capacity (4.0)" in _errors(dev_data)
+    assert "min_capacity (8.0) must be <= max_capacity (4.0)" in validation_errors(dev_data)
     dev_data["database"]["min_capacity"] = 1
     dev_data["compute"]["min_tasks"] = 5
-    assert "min_tasks (5) must be <= max_tasks (4)" in _errors(dev_data)
+    assert "min_tasks (5) must be <= max_tasks (4)" in validation_errors(dev_data)
 
 
 def test_fargate_memory_must_fit_cpu(dev_data):
     dev_data["compute"]["memory"] = 512
-    assert "not valid with cpu 512" in _errors(dev_data)
+    assert "not valid with cpu 512" in validation_errors(dev_data)
 
 
 def test_az_count_is_bounded(dev_data):
     dev_data["networks"]["refactor"]["us-east-2"]["az_count"] = 5
-    assert "az_count" in _errors(dev_data)
+    assert "az_count" in validation_errors(dev_data)
 
 
 def test_prod_requires_protection_multi_az_and_nat_per_az():
-    prod = yaml.safe_load((ENVIRONMENTS_DIR / "prod.yaml").read_text())
+    prod = env_data("prod")
     Environment.model_validate(prod)  # the shipped file passes
 
     no_protection = copy.deepcopy(prod)
     no_protection["database"]["deletion_protection"] = False
-    assert "prod requires database.deletion_protection" in _errors(no_protection)
+    assert "prod requires database.deletion_protection" in validation_errors(no_protection)
 
     single_nat = copy.deepcopy(prod)
     single_nat["networks"]["refactor"]["us-east-2"]["nat_gateways"] = "single"
-    assert "nat_gateways: per_az" in _errors(single_nat)
+    assert "nat_gateways: per_az" in validation_errors(single_nat)
 
     one_az = copy.deepcopy(prod)
     one_az["networks"]["refactor"]["us-east-2"]["az_count"] = 1
-    assert "at least 2 availability zones" in _errors(one_az)
+    assert "at least 2 availability zones" in validation_errors(one_az)
 
 
 def test_dev_may_run_without_deletion_protection(dev_data):
@@ -106,12 +100,12 @@ def test_dev_may_run_without_deletion_protection(dev_data):
 
 def test_primary_region_needs_a_refactor_network(dev_data):
     dev_data["primary_region"] = "eu-west-1"
-    assert "must include the primary region eu-west-1" in _errors(dev_data)
+    assert "must include the primary region eu-west-1" in validation_errors(dev_data)
 
 
 def test_dr_region_must_differ(dev_data):
     dev_data["dr_region"] = dev_data["primary_region"]
-    assert "dr_region must differ" in _errors(dev_data)
+    assert "dr_region must differ" in validation_errors(dev_data)
 
 
 def _network(**overrides) -> NetworkConfig:
@@ -148,7 +142,7 @@ def test_flow_log_retention_must_be_a_cloudwatch_value():
 
 @pytest.fixture
 def prod_data() -> dict:
-    return yaml.safe_load((ENVIRONMENTS_DIR / "prod.yaml").read_text())
+    return env_data("prod")
 
 
 @pytest.mark.parametrize(
@@ -162,15 +156,15 @@ def prod_data() -> dict:
 )
 def test_prod_refuses_data_tier_shortcuts(prod_data, section, field, value, message):
     prod_data[section][field] = value
-    assert message in _errors(prod_data)
+    assert message in validation_errors(prod_data)
 
 
 def test_data_tier_fields_are_checked(dev_data):
     dev_data["database"]["backup_window"] = "3am-4am"
-    assert "database.backup_window" in _errors(dev_data)
+    assert "database.backup_window" in validation_errors(dev_data)
     dev_data["database"]["backup_window"] = "03:00-04:00"
     dev_data["cache"]["node_type"] = "t4g.micro"
-    assert "cache.node_type" in _errors(dev_data)
+    assert "cache.node_type" in validation_errors(dev_data)
     dev_data["cache"]["node_type"] = "cache.t4g.micro"
     dev_data["documents"]["replication_time_control"] = True
-    assert "replication_time_control needs replication: true" in _errors(dev_data)
+    assert "replication_time_control needs replication: true" in validation_errors(dev_data)

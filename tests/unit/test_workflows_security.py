@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
-WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
+from tests.helpers import REPO_ROOT
+
+WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 # An artifact may carry the human summary or SARIF, never a saved plan, plan JSON or a whole
 # report directory (checkov's JSON reports quote the plan's resources).
 SAFE_SUFFIXES = (".md", ".sarif")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from tests.unit.environments.helpers import config_error, load_changed
+from tests.helpers import config_error, load_changed, synth_stack
 
 OFFICE = "192.0.2.0/24"  # TEST-NET-1
 
@@ -65,7 +63,7 @@ def test_the_edge_stack_builds_its_web_acl_from_edge_waf(tmp_path):
 
     env = load_changed(tmp_path, "dev", _edge_only_lists)
     stack = RefactorEdgeStack(Testing.app(), env=env)
-    resources = json.loads(Testing.synth(stack))["resource"]
+    resources = synth_stack(stack)["resource"]
     ip_sets = {ip_set["name"]: ip_set for ip_set in resources[Wafv2IpSet.TF_RESOURCE_TYPE].values()}
     (addresses,) = [ip_set["addresses"] for ip_set in ip_sets.values()]
     assert addresses == [OFFICE]

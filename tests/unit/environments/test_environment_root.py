@@ -7,7 +7,7 @@ from pathlib import Path
 
 import environments.schema as schema
 from environments.schema import Environment
-from tests.unit.environments.helpers import config_error
+from tests.helpers import config_error
 
 SCHEMA_DIR = Path(schema.__file__).parent
 CONCERNS = ("types", "network", "refactor", "tablesleuth", "account", "environment")

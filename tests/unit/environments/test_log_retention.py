@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel
 
 from environments.schema import LOG_RETENTION_DAYS, Environment, LogRetentionDays
-from tests.unit.environments.helpers import config_error, load_changed, set_path
+from tests.helpers import config_error, load_changed, set_path
 
 # Where each retention lives in dev.yaml (the primary region's refactor network stands for networks).
 RETENTION_FIELDS = [

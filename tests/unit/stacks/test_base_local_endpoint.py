@@ -6,13 +6,13 @@ from __future__ import annotations
 import ast
 import json
 import os
-from pathlib import Path
 
 import pytest
 
 from scripts import local_aws
+from tests.helpers import REPO_ROOT, synth_stack
 
-BASE = Path(__file__).resolve().parents[3] / "stacks" / "base.py"
+BASE = REPO_ROOT / "stacks" / "base.py"
 
 
 def test_base_imports_nothing_from_scripts():
@@ -44,7 +44,7 @@ def _endpoints(monkeypatch, value: str | None) -> tuple[set[str], set[str]]:
     else:
         monkeypatch.setenv("LOCAL_AWS_ENDPOINT", value)
     (env,) = load_environments(["local"])
-    config = json.loads(Testing.synth(EnvironmentStack(Testing.app(), env=env, component="probe")))
+    config = synth_stack(EnvironmentStack(Testing.app(), env=env, component="probe"))
     (provider,) = config["provider"]["aws"]
     return set(provider["endpoints"][0].values()), set(config["terraform"]["backend"]["s3"]["endpoints"].values())
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import importlib.util
 import uuid
+from pathlib import Path
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from modules.lambda_function import FUNCTIONS_DIR
-
-SOURCE = FUNCTIONS_DIR / "tablesleuth_password_rotation" / "handler.py"
-spec = importlib.util.spec_from_file_location("tablesleuth_rotation_handler", SOURCE)
+# Loaded by path under a name of its own: every function's module is called `handler`, and one
+# pytest process (or xdist worker) imports the tests of all of them.
+SOURCE = Path(__file__).resolve().parents[1] / "handler.py"
+spec = importlib.util.spec_from_file_location("tablesleuth_password_rotation_handler", SOURCE)
 rotation = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(rotation)
 
