@@ -203,14 +203,16 @@ class Terraform:
 
     def init(self, *extra: str) -> Result:
         try:
-            if next(PLUGIN_CACHE.glob(f"*/{PROVIDER}/*/{_platform()}"), None) is not None:
-                return self.run("init", "-input=false", "-no-color", *extra)
-            # A cold cache: Terraform's cache is not safe for two inits filling it at once
-            # (they race on its directories), so the first fills it while others wait.
+            # One init at a time per cache. Terraform's plugin cache is not safe for concurrent
+            # inits even when warm: a stack without a dependency lock file re-installs the
+            # provider, which for an unpacked mirror means removing and re-creating the cache's
+            # symlink, and a second init in that instant fails with "failed to create directory
+            # ...: file exists" (seen with JOBS=4 and parallel validates). An init is seconds;
+            # the plans and applies after it still run in parallel.
             import fcntl
 
             PLUGIN_CACHE.mkdir(parents=True, exist_ok=True)
-            with (PLUGIN_CACHE.parent / "terraform-plugin-cache.lock").open("w") as lock:
+            with init_lock_path().open("w") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 return self.run("init", "-input=false", "-no-color", *extra)
         except TerraformError as exc:
@@ -222,6 +224,11 @@ class Terraform:
                     "the Terraform registry is reachable."
                 ) from None
             raise
+
+
+def init_lock_path() -> Path:
+    """Beside the cache it guards, found through any symlink, so checkouts sharing a cache share it."""
+    return PLUGIN_CACHE.resolve().parent / "terraform-plugin-cache.lock"
 
 
 class TerraformError(Exception):
