@@ -11,7 +11,13 @@ once by the first submodule, exactly as before, so the JavaScript side is unchan
 tests/stacks/test_lazy_bindings.py proves the synthesized JSON is byte-identical to the eager
 import's for every stack of every environment.
 
-CDKTF_EAGER_BINDINGS=1 turns it off (that test's reference run uses it).
+The JavaScript side has the same shape: @cdktf/provider-aws's index.js requires all 2,123
+resource modules when the kernel loads the assembly (about 3.6 s of CPU). `install()` also has the
+kernel's node process load scripts/lazy_provider_index.js first (NODE_OPTIONS=--require), which
+turns those requires into getters that load a module on first use.
+
+CDKTF_EAGER_BINDINGS=1 turns both off (that test's reference run uses it), also for a process
+whose NODE_OPTIONS came from a parent that installed them.
 """
 
 from __future__ import annotations
@@ -22,9 +28,11 @@ import importlib.machinery
 import os
 import re
 import sys
+from pathlib import Path
 
 PACKAGE = "cdktf_cdktf_provider_aws"
 _EAGER_IMPORT = re.compile(r"^from \. import [A-Za-z0-9_]+[ \t]*$", re.MULTILINE)
+_NODE_HOOK = f'--require "{Path(__file__).with_name("lazy_provider_index.js")}"'
 
 
 class _LazyPackageLoader(importlib.abc.Loader):
@@ -71,8 +79,22 @@ class _LazyPackageFinder(importlib.abc.MetaPathFinder):
 
 def install() -> bool:
     """Make later imports of the bindings lazy. Returns False when that is off or too late."""
-    if os.environ.get("CDKTF_EAGER_BINDINGS") == "1" or PACKAGE in sys.modules:
+    node_options = os.environ.get("NODE_OPTIONS", "").replace(_NODE_HOOK, "").strip()
+    if os.environ.get("CDKTF_EAGER_BINDINGS") == "1":
+        # A parent process (pytest, main.py) may have passed the hook down: take it out.
+        _set_node_options(node_options)
         return False
+    if PACKAGE in sys.modules:
+        return False
+    # Read when the jsii kernel starts its node process, i.e. at the first binding import.
+    _set_node_options(f"{node_options} {_NODE_HOOK}".strip())
     if not any(isinstance(f, _LazyPackageFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, _LazyPackageFinder())
     return True
+
+
+def _set_node_options(value: str) -> None:
+    if value:
+        os.environ["NODE_OPTIONS"] = value
+    else:
+        os.environ.pop("NODE_OPTIONS", None)
