@@ -103,8 +103,9 @@ def _remember_attribute_reads() -> None:
     """Answer repeated reads of a generated resource's attribute getter without a jsii round trip.
 
     Such a getter (`arn`, `id`, ...) returns a token for `<type>.<logical id>[.*].<attribute>`:
-    the type never changes, the logical id is locked by the first read (cdktf refuses
-    override_logical_id after it), and `.*` follows for_each, which only a property set changes, so
+    the type never changes, the logical id is fixed by the first read (cdktf memoizes
+    friendlyUniqueId then, so a later override_logical_id no longer changes the expression either),
+    and `.*` follows for_each, which only a property set changes, so
     any set on the object forgets what was remembered for it. Only getters the bindings generate
     for the resource's own attributes qualify (not cdktf's `node`, `fqn`, ..., not `*Input`, which
     return the configured value), and only string results (the tokens), so a value that could
