@@ -27,9 +27,10 @@ def _synth_jobs(count: int) -> int:
         if not raw.isdigit() or int(raw) < 1:
             raise ConfigError(f"SYNTH_JOBS={raw!r}: give a whole number of processes, 1 or more")
         return min(int(raw), count)
-    # Each process pays the binding import (~4 s) and a jsii runtime again: worth it only on a
-    # core that is otherwise idle. On 2 idle cores two processes cut a full synth by about a
-    # third; on a busy machine they only add that overhead, so count the idle cores.
+    # Each process pays the binding import and a jsii runtime again (about 2 s of CPU): worth it
+    # only on a core that is otherwise idle. On a busy machine a second process gains nothing (the
+    # kernel shares CPU per session, not per process; at load 11 on 2 cores: 65.8 and 48.7 s with
+    # one process, 63.4 and 49.6 s with two), so count the idle cores.
     idle = (os.cpu_count() or 1) - int(os.getloadavg()[0])
     return max(1, min(count, 2, idle))
 

@@ -1,8 +1,10 @@
-"""Synth-time guardrails: cdktf Aspects that read every resource of a stack before it is written.
+"""Synth-time guardrails: rules that read every resource of a stack before it is written.
 
 Each rule is its own aspect. It runs once per stack (on the stack node), sees every resource and
-data source with its tokens resolved to Terraform references, and reports findings through
-`Annotations` on the offending construct. cdktf refuses to synthesize a stack with an ERROR
+data source as the stack's synthesized JSON has it (one `to_terraform()` call, tokens resolved to
+Terraform references), and reports findings through `Annotations` on the offending construct.
+apply_guardrails runs all of them as one validation of the stack instead (one call, not one per
+construct). cdktf refuses to synthesize a stack with an ERROR
 annotation and prints `[construct/path] message`; every message ends with the fix.
 
     Aspects.of(stack).add(EncryptedStorage())      # or: apply_guardrails(stack, production=...)
@@ -10,26 +12,17 @@ annotation and prints `[construct/path] message`; every message ends with the fi
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jsii
-from cdktf import (
-    Annotations,
-    Aspects,
-    DefaultTokenResolver,
-    IAspect,
-    StringConcat,
-    TerraformDataSource,
-    TerraformProvider,
-    TerraformResource,
-    TerraformStack,
-    Tokenization,
-)
-from constructs import IConstruct
+from cdktf import Annotations, Aspects, IAspect, TerraformDataSource, TerraformResource, TerraformStack
+from constructs import IConstruct, IValidation
 
 from policies.iam_allowlist import has_no_resource_level_permissions
 
@@ -62,17 +55,23 @@ ADMIN_MANAGED_POLICIES = ("arn:aws:iam::aws:policy/AdministratorAccess", "arn:aw
 
 @dataclass(frozen=True)
 class Element:
-    """One resource or data source: its type, Terraform name, resolved config and construct."""
+    """One resource or data source: its type, Terraform name, resolved config and construct path."""
 
     kind: str  # "resource" or "data"
     type: str
     name: str
     config: dict
-    construct: IConstruct
+    path: str  # the construct path cdktf records in the element's "//" metadata
+    view: StackView = field(repr=False, compare=False)
 
     @property
     def address(self) -> str:
         return f"data.{self.type}.{self.name}" if self.kind == "data" else f"{self.type}.{self.name}"
+
+    @property
+    def construct(self) -> IConstruct:
+        """The construct that made it: looked up only when a finding needs it (a jsii call per level)."""
+        return self.view.construct_at(self.path)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.config.get(key, default)
@@ -83,27 +82,44 @@ class Element:
 
 
 class StackView:
+    """The stack as Terraform will see it, from one `to_terraform()` call.
+
+    That call returns what synth writes to cdk.tf.json, tokens resolved, in one jsii round trip.
+    Aspects run after every stack's prepareStack (cross-stack outputs and remote state exist), so
+    the view is the file synth is about to write. Resolving each resource through jsii instead
+    (to_terraform plus Tokenization.resolve per construct) cost about a third of a full synth.
+    """
+
     def __init__(self, stack: TerraformStack) -> None:
         self.stack = stack
-        resolver = DefaultTokenResolver(StringConcat())
+        self._stack_path: str | None = None
+        synthesized = stack.to_terraform()
         self.elements: list[Element] = []
         self.providers: dict[str, dict] = {}  # "aws" or "aws.<alias>" -> provider config
-        for construct in stack.node.find_all():
-            if isinstance(construct, (TerraformResource, TerraformDataSource, TerraformProvider)):
-                raw = Tokenization.resolve(construct.to_terraform(), scope=stack, resolver=resolver, preparing=False)
-            else:
-                continue
-            if isinstance(construct, TerraformProvider):
-                for provider_type, configs in raw.get("provider", {}).items():
-                    for config in configs if isinstance(configs, list) else [configs]:
-                        alias = config.get("alias")
-                        self.providers[f"{provider_type}.{alias}" if alias else provider_type] = config
-                continue
-            kind = "data" if isinstance(construct, TerraformDataSource) else "resource"
-            for resource_type, by_name in raw.get(kind, {}).items():
+        for provider_type, configs in (synthesized.get("provider") or {}).items():
+            for config in configs if isinstance(configs, list) else [configs]:
+                alias = config.get("alias")
+                self.providers[f"{provider_type}.{alias}" if alias else provider_type] = config
+        for kind in ("resource", "data"):
+            for resource_type, by_name in (synthesized.get(kind) or {}).items():
                 for name, config in by_name.items():
+                    path = ((config.get("//") or {}).get("metadata") or {}).get("path", "")
                     config = {k: v for k, v in config.items() if k != "//"}
-                    self.elements.append(Element(kind, resource_type, name, config, construct))
+                    self.elements.append(Element(kind, resource_type, name, config, path, self))
+
+    def construct_at(self, path: str) -> IConstruct:
+        if self._stack_path is None:
+            self._stack_path = self.stack.node.path
+        node: IConstruct = self.stack
+        relative = path[len(self._stack_path) + 1 :] if path.startswith(self._stack_path + "/") else ""
+        for part in relative.split("/") if relative else ():
+            node = node.node.find_child(part)
+        return node
+
+    def construct_class(self, element: Element) -> type:
+        """The binding class of a resource type, without a jsii call when the bindings are loaded."""
+        cls = _binding_class(element.kind, element.type)
+        return cls if cls is not None else type(element.construct)
 
     def of_type(self, *types: str) -> Iterator[Element]:
         return (e for e in self.elements if e.kind == "resource" and e.type in types)
@@ -119,6 +135,25 @@ class StackView:
         for block in blocks(provider.get("default_tags")):
             tags.update(block.get("tags") or {})
         return tags
+
+
+@functools.cache
+def _binding_class(kind: str, terraform_type: str) -> type | None:
+    """The class cdktf_cdktf_provider_aws generates for `aws_<x>` (module `<x>`, or `data_aws_<x>`
+    for a data source), if the stacks already imported it; None means ask the construct itself."""
+    name = f"data_{terraform_type}" if kind == "data" else terraform_type.removeprefix("aws_")
+    module = sys.modules.get(f"cdktf_cdktf_provider_aws.{name}")
+    base = TerraformDataSource if kind == "data" else TerraformResource
+    found = (
+        [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type) and issubclass(value, base) and value.__module__ == module.__name__
+        ]
+        if module is not None and terraform_type.startswith("aws_")
+        else []
+    )
+    return found[0] if len(found) == 1 else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -584,7 +619,7 @@ class RequiredTags(StackRule):
 
     def check(self, view: StackView) -> Iterator[Finding]:
         for element in view.elements:
-            if element.kind != "resource" or not hasattr(type(element.construct), "tags_input"):
+            if element.kind != "resource" or not hasattr(view.construct_class(element), "tags_input"):
                 continue
             effective = {**view.default_tags(element), **(element.get("tags") or {})}
             missing = [tag for tag in REQUIRED_TAGS if tag not in effective]
@@ -614,8 +649,8 @@ def guardrails(
 
 @jsii.implements(IAspect)
 class Guardrails:
-    """Every rule as one aspect. cdktf calls each aspect once per construct, each call a jsii round
-    trip; one aspect instead of seven took full synth from 30.9 s to 23.3 s (make bench, 38 stacks)."""
+    """Every rule as one aspect, for a scope above the stacks (the App): cdktf calls an aspect once
+    per construct, each call a jsii round trip, so one aspect is much cheaper than seven."""
 
     def __init__(self, rules: list[StackRule]) -> None:
         self.rules = tuple(rules)
@@ -628,10 +663,40 @@ class Guardrails:
                 rule.report(view)
 
 
+@jsii.implements(IValidation)
+class StackGuardrails:
+    """Every rule, run once per stack as the stack's own validation.
+
+    cdktf runs a stack's validations during synth after all its aspects (the permissions boundary
+    included) and before it collects annotations and writes cdk.tf.json, so an ERROR finding still
+    stops synth with `[construct/path] message` and leaves that stack unwritten. Unlike an aspect,
+    which cdktf calls back from JavaScript for every construct of the stack (3,216 calls for the 38
+    stacks, about 1.5 ms each on this machine), a validation is one call per stack.
+    """
+
+    def __init__(self, stack: TerraformStack, rules: list[StackRule]) -> None:
+        self.stack = stack
+        self.rules = tuple(rules)
+
+    def validate(self) -> list[str]:
+        view = StackView(self.stack)
+        for rule in self.rules:
+            rule.report(view)
+        return []  # findings are annotations, reported by synth with their construct's path
+
+
 def apply_guardrails(
     scope: IConstruct, *, production: bool, boundary_arn: str | None = None, attachable: tuple[str, ...] = ()
 ) -> None:
-    """Add every guardrail to `scope` (a stack, or the App for all its stacks)."""
-    Aspects.of(scope).add(
-        Guardrails(guardrails(production=production, boundary_arn=boundary_arn, attachable=attachable))
-    )
+    """Add every guardrail to `scope` (a stack, or the App for all its stacks).
+
+    A stack gets them as its validation (one call per stack), which an App built with
+    skip_validation=True would skip: build_app keeps validations on, and
+    tests/policies/test_aspects.py proves an EnvironmentStack with a finding fails synth. The App,
+    whose stacks may not exist yet, gets them as an aspect.
+    """
+    rules = guardrails(production=production, boundary_arn=boundary_arn, attachable=attachable)
+    if isinstance(scope, TerraformStack):
+        scope.node.add_validation(StackGuardrails(scope, rules))
+    else:
+        Aspects.of(scope).add(Guardrails(rules))

@@ -44,6 +44,7 @@ def _timed(argv: list[str], env: dict[str, str], check: bool = True) -> tuple[fl
 
 def _synth(repeat: int, base_env: dict[str, str], tmp: Path) -> dict:
     floor, synth_all, synth_one = [], [], []
+    load_at_start = os.getloadavg()[0]  # main.py's SYNTH_JOBS default depends on it
     eager = {**base_env, "CDKTF_EAGER_BINDINGS": "1"}
     for i in range(repeat):
         floor.append(_timed([sys.executable, "-c", FLOOR], eager)[0])
@@ -60,6 +61,7 @@ def _synth(repeat: int, base_env: dict[str, str], tmp: Path) -> dict:
         "synth_one_ratio": round(o / f, 2),
         "synth_all_target_ratio": SYNTH_TARGET_RATIO,
         "synth_all_within_target": a / f <= SYNTH_TARGET_RATIO,
+        "load_average_1m_start": round(load_at_start, 1),
         "load_average_1m": round(os.getloadavg()[0], 1),
     }
 
@@ -142,7 +144,10 @@ def _table(report: dict) -> str:
         t = report["tests"]
         lines.append(_row("test suite (pytest -n, as make test)", t["wall_s"], f"exit {t['exit']}"))
         lines += [_row(f"  {layer} (summed test time)", sec) for layer, sec in t["summed_test_time_by_layer_s"].items()]
-    lines.append(f"load average (1 min) at the end: {s['load_average_1m']} on {os.cpu_count()} cores")
+    lines.append(
+        f"load average (1 min) at the start of the synths: {s.get('load_average_1m_start', '?')}, "
+        f"at the end: {s['load_average_1m']} on {os.cpu_count()} cores"
+    )
     return "\n".join(lines)
 
 

@@ -419,3 +419,69 @@ def test_boundary_document_is_a_ceiling_not_a_grant(tmp_path):
     error = _synth_error(app, stack, aspects.LeastPrivilegeIam())
     assert "statement 'Grant' allows every action" in error
     assert "Ceiling" not in error
+
+
+# --- what the guardrails cost, and that the real stacks still fail synth on a finding --------------
+
+
+def _kernel_round_trips(monkeypatch) -> list[int]:
+    """Counts every message Python sends to the jsii kernel (calls, and answers to callbacks)."""
+    from jsii._kernel.providers import process
+
+    sent = [0]
+    send = process._NodeProcess.send
+
+    def counting(self, request, response_type):
+        sent[0] += 1
+        return send(self, request, response_type)
+
+    monkeypatch.setattr(process._NodeProcess, "send", counting)
+    return sent
+
+
+def test_guardrails_cost_a_few_jsii_round_trips_per_stack_not_several_per_resource(tmp_path, monkeypatch):
+    """The rules read the stack's synthesized JSON (one call) and run as one validation of the stack.
+    Resolving every resource through jsii, and an aspect cdktf calls back for every construct, cost
+    about half of a full synth: 3 or more round trips per resource."""
+    app, stack = _stack(tmp_path)
+    for i in range(60):
+        SnsTopic(stack, f"topic-{i}", name=f"t{i}", kms_master_key_id="alias/x")
+    aspects.apply_guardrails(stack, production=False)
+    sent = _kernel_round_trips(monkeypatch)
+    app.synth()
+    assert sent[0] < 20, f"{sent[0]} jsii round trips to synthesize 60 resources"
+    annotations = json.loads((Path(app.outdir) / "manifest.json").read_text())["stacks"]["guarded"]["annotations"]
+    assert annotations == []
+
+
+def test_a_finding_deep_in_a_construct_tree_names_that_construct(tmp_path):
+    """Findings come from the synthesized JSON; the construct is found again by the path cdktf
+    records there, also when the resource's logical id is overridden."""
+    from constructs import Construct
+
+    app, stack = _stack(tmp_path)
+    inner = S3Bucket(Construct(Construct(stack, "outer"), "middle"), "inner", bucket="plain-bucket")
+    inner.override_logical_id("renamed")
+    error = _synth_error(app, stack, aspects.EncryptedStorage())
+    assert "[guarded/outer/middle/inner] [EncryptedStorage] S3 bucket aws_s3_bucket.renamed has no default" in error
+
+
+def test_an_environment_stack_with_a_finding_fails_synth_and_is_not_written(tmp_path):
+    """EnvironmentStack's guardrails (a validation of the stack) stop synth with the path and the
+    fix before the stack's cdk.tf.json exists."""
+    from cdktf import App
+
+    from environments.loader import load_environments
+    from stacks.base import EnvironmentStack
+
+    (env,) = load_environments(["dev"])
+    app = App(outdir=str(tmp_path), skip_validation=False)
+    bad = EnvironmentStack(app, env=env, component="probe")
+    S3Bucket(bad, "plain", bucket="plain-bucket")
+    IamRole(bad, "foreign", name="foreign", assume_role_policy="{}", permissions_boundary="arn:aws:iam::1:policy/x")
+    with pytest.raises(RuntimeError) as raised:
+        app.synth()
+    error = str(raised.value)
+    assert "[dev-probe-us-east-2/plain] [EncryptedStorage] S3 bucket aws_s3_bucket.plain has no default" in error
+    assert "[dev-probe-us-east-2/foreign] [PermissionsBoundaryRequired] aws_iam_role.foreign" in error
+    assert not (tmp_path / "stacks" / "dev-probe-us-east-2" / "cdk.tf.json").exists()
