@@ -73,6 +73,7 @@ def mirror_candidates() -> list[Path]:
     return [Path(r) for r in roots if r]
 
 
+@functools.cache
 def find_provider_mirror() -> Path | None:
     """A directory laid out as <host>/hashicorp/aws/<version>/<os_arch>/ holding the provider."""
     pattern = f"*/{PROVIDER}/*/{_platform()}/terraform-provider-aws_*"
@@ -115,14 +116,23 @@ def terraform_binary() -> str:
     return binary
 
 
+def uses_plugin_cache() -> bool:
+    """A shared plugin cache only when the provider is downloaded. From an unpacked mirror Terraform
+    links the provider into each stack's data directory anyway, so a cache saves nothing there and
+    only adds a shared directory that concurrent inits race on (see Terraform.init)."""
+    return find_provider_mirror() is None
+
+
 def write_cli_config() -> Path | None:
     """Write .build/terraform.tfrc. Returns the config path, or None to use the user's own."""
     user_config = os.environ.get("TF_CLI_CONFIG_FILE")
     if user_config and Path(user_config).is_file() and Path(user_config) != CLI_CONFIG:
         return None
-    PLUGIN_CACHE.mkdir(parents=True, exist_ok=True)
-    lines = [f'plugin_cache_dir = "{PLUGIN_CACHE}"']
     mirror = find_provider_mirror()
+    lines = []
+    if uses_plugin_cache():
+        PLUGIN_CACHE.mkdir(parents=True, exist_ok=True)
+        lines.append(f'plugin_cache_dir = "{PLUGIN_CACHE}"')
     if mirror is not None:
         lines += [
             "provider_installation {",
@@ -203,12 +213,13 @@ class Terraform:
 
     def init(self, *extra: str) -> Result:
         try:
-            # One init at a time per cache. Terraform's plugin cache is not safe for concurrent
+            # With a shared plugin cache, one init at a time. The cache is not safe for concurrent
             # inits even when warm: a stack without a dependency lock file re-installs the
-            # provider, which for an unpacked mirror means removing and re-creating the cache's
-            # symlink, and a second init in that instant fails with "failed to create directory
-            # ...: file exists" (seen with JOBS=4 and parallel validates). An init is seconds;
-            # the plans and applies after it still run in parallel.
+            # provider, re-creating the cache's entry, and a second init in that instant fails
+            # with "failed to create directory ...: file exists" (a JOBS=4 deploy lost a stack to
+            # it). Without a cache (an unpacked mirror) there is nothing shared to race on.
+            if not uses_plugin_cache():
+                return self.run("init", "-input=false", "-no-color", *extra)
             import fcntl
 
             PLUGIN_CACHE.mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,7 @@ def test_inits_sharing_a_plugin_cache_never_overlap(tmp_path, monkeypatch):
     (tmp_path / "checkout").mkdir()
     (tmp_path / "checkout" / "terraform-plugin-cache").symlink_to(cache)  # a worktree sharing it
     monkeypatch.setattr(toolchain, "PLUGIN_CACHE", tmp_path / "checkout" / "terraform-plugin-cache")
+    monkeypatch.setattr(toolchain, "uses_plugin_cache", lambda: True)  # no mirror: downloads are cached
     assert toolchain.init_lock_path() == cache.parent / "terraform-plugin-cache.lock"
 
     inside, most = [0], [0]
@@ -52,3 +53,22 @@ def test_inits_sharing_a_plugin_cache_never_overlap(tmp_path, monkeypatch):
     for thread in threads:
         thread.join()
     assert most[0] == 1
+
+
+def test_with_an_unpacked_mirror_there_is_no_shared_cache_to_race_on(tmp_path, monkeypatch):
+    """Terraform links an unpacked mirror's provider into each stack; a cache would only be shared."""
+    mirror = tmp_path / "mirror"
+    binary = mirror / "registry.terraform.io" / toolchain.PROVIDER / "5.100.0" / toolchain._platform()
+    binary.mkdir(parents=True)
+    (binary / "terraform-provider-aws_v5.100.0_x5").write_text("")
+    monkeypatch.setenv("TF_PROVIDER_MIRROR", str(mirror))
+    monkeypatch.delenv("TF_CLI_CONFIG_FILE", raising=False)
+    monkeypatch.setattr(toolchain, "CLI_CONFIG", tmp_path / "terraform.tfrc")
+    toolchain.find_provider_mirror.cache_clear()
+    try:
+        assert toolchain.find_provider_mirror() == mirror
+        assert not toolchain.uses_plugin_cache()
+        text = toolchain.write_cli_config().read_text()
+        assert "plugin_cache_dir" not in text and f'path    = "{mirror}"' in text
+    finally:
+        toolchain.find_provider_mirror.cache_clear()
