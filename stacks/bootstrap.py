@@ -22,7 +22,9 @@ class BootstrapStack(EnvironmentStack):
             self,
             "state",
             env=env,
-            # Real environments keep their state whatever happens; only the emulator is disposable.
+            # The exception to env.disposable: state records every stack of the environment, so a
+            # real account keeps it even in dev (`make destroy` keeps this stack there too); only
+            # the emulator's state goes.
             protect=not env.local_aws,
             enforce_state_key=env.tls_only_bucket_policies,
         )

@@ -73,7 +73,7 @@ class RefactorAppStack(KeepsAddresses, EnvironmentStack):
             account_id=account,
             kms_key_arn=None,
             receives_access_logs=True,
-            force_destroy=not env.is_production,
+            force_destroy=env.disposable,
         )
         alb_logs_name = f"{name}-alb-logs-{account}"
         alb_logs = SecureBucket(
@@ -83,7 +83,7 @@ class RefactorAppStack(KeepsAddresses, EnvironmentStack):
             account_id=account,
             kms_key_arn=None,
             access_logs=s3_access_logs,
-            force_destroy=not env.is_production,
+            force_destroy=env.disposable,
             extra_statements=alb_log_delivery_statements(
                 self, bucket_arn=f"arn:aws:s3:::{alb_logs_name}", prefix="alb", account_id=account
             ),
@@ -100,7 +100,7 @@ class RefactorAppStack(KeepsAddresses, EnvironmentStack):
             access_log_prefix="alb",
             target_port=CONTAINER_PORT,
             health_check_path=HEALTH_CHECK_PATH,
-            deletion_protection=env.is_production,
+            deletion_protection=not env.disposable,
         )
 
         # --- Cognito, REST API, WAF ----------------------------------------------------------------
@@ -113,7 +113,7 @@ class RefactorAppStack(KeepsAddresses, EnvironmentStack):
             feature_plan=api.cognito.feature_plan,
             email=api.cognito.email,
             password_min_length=api.cognito.password_min_length,
-            deletion_protection=env.is_production,
+            deletion_protection=not env.disposable,
         )
         self.api = PrivateRestApi(
             self,

@@ -68,7 +68,6 @@ class RefactorDataStack(EnvironmentStack):
         self.dr_provider = self.aws_provider(dr_region, alias="dr")
         vpc = network.network.vpc
         isolated_subnets = [subnet.id for subnet in network.network.isolated_subnets]
-        disposable = env.local_aws  # only the emulator's data may be thrown away on destroy
 
         # One key per data domain, each usable only through the services that serve that domain.
         def key(id_: str, domain: str, grants, *, provider=None) -> EncryptionKey:
@@ -163,7 +162,7 @@ class RefactorDataStack(EnvironmentStack):
             storage_key_arn=self.database_key.arn,
             secret_key_arn=self.secrets_key.arn,
             database_name="refactor",
-            keep_final_snapshot=not disposable,
+            keep_final_snapshot=not env.disposable,
             log_kms_key_arn=self.logs_key.arn,
             log_retention_days=env.compute.log_retention_days,
             data_api=not env.workarounds.skip_database_app_role,
@@ -218,7 +217,7 @@ class RefactorDataStack(EnvironmentStack):
             kms_key_arn=self.documents_key.arn,
             dr_kms_key_arn=self.dr_documents_key.arn,
             dr_provider=self.dr_provider,
-            force_destroy=disposable,
+            force_destroy=env.disposable,
         )
 
         if self.documents.replication is not None:
