@@ -10,7 +10,7 @@ from cdktf import TerraformOutput
 from constructs import Construct
 
 from environments.schema import Environment
-from modules.ci_access import CI_ROLE_MANAGED_POLICIES, GithubDeployAccess
+from modules.github_deploy_access import CI_ROLE_MANAGED_POLICIES, GithubDeployAccess
 from modules.state_backend import StateBackend
 from stacks.base import EnvironmentStack
 
@@ -28,7 +28,7 @@ class BootstrapStack(EnvironmentStack):
             protect=not env.local_aws,
             enforce_state_key=env.tls_only_bucket_policies,
         )
-        # GitHub Actions reaches this account only through OIDC roles (no keys): see modules/ci_access.py.
+        # GitHub Actions reaches this account only through OIDC roles (no keys): see modules/github_deploy_access.py.
         self.ci_access = GithubDeployAccess(
             self,
             "ci",

@@ -15,13 +15,13 @@ from cdktf import TerraformOutput
 from constructs import Construct
 
 from environments.schema import Environment
-from modules.api import PrivateRestApi
 from modules.certificate import DnsValidatedCertificate
 from modules.cognito import UserPool
 from modules.container_service import ContainerSecret, ContainerService
 from modules.hosted_zone import hosted_zone_id
 from modules.lambda_function import FUNCTIONS_DIR, PythonFunction, S3Trigger
 from modules.load_balancer import PrivateLoadBalancer, alb_log_delivery_statements
+from modules.rest_api import PrivateRestApi
 from modules.security_group import https_only_security_group
 from modules.storage import SecureBucket
 from modules.waf import WebAcl

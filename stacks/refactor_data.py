@@ -22,7 +22,7 @@ from modules.database import AuroraPostgres, DatabaseAppRole
 from modules.document_store import DocumentStore
 from modules.encryption import EncryptionKey
 from modules.monitoring import alarm_key_grants
-from modules.parameters import OutOfBandSecureParameter
+from modules.secure_parameter import OutOfBandSecureParameter
 from stacks.base import EnvironmentStack
 from stacks.network import NetworkStack
 

@@ -11,9 +11,9 @@ from cdktf_cdktf_provider_aws.route53_record import Route53Record, Route53Record
 from constructs import Construct
 
 from environments.schema import Environment
-from modules.cdn import StaticSite
 from modules.certificate import DnsValidatedCertificate
 from modules.encryption import EncryptionKey
+from modules.static_site import StaticSite
 from modules.storage import SecureBucket
 from modules.waf import WebAcl
 from stacks.base import EnvironmentStack

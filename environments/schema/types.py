@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 # The ManagedBy tag's value on every resource (provider default_tags), and the condition value IAM
 # and KMS policies match it with.
 MANAGED_BY = "cdktf"
-# The old, type-like spelling; modules/encryption.py and modules/ci_access.py still import it.
+# The old, type-like spelling; modules/encryption.py and modules/github_deploy_access.py still import it.
 ManagedBy = MANAGED_BY
 Workload = Literal["refactor", "tablesleuth"]
 
