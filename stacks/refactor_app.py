@@ -1,4 +1,4 @@
-"""<env>-refactor-app: the stateless half of the code refactoring service.
+"""<env>-refactor-app: the stateless half of the refactor service.
 
     client -> WAF -> REST API (Cognito, API keys, cache) -> VPC link -> NLB -> internal ALB -> Fargate
     documents bucket (data tier) -- upload --> document processor Lambda (in the VPC)

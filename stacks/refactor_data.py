@@ -1,4 +1,4 @@
-"""<env>-refactor-data: the stateful half of the code refactoring service.
+"""<env>-refactor-data: the stateful half of the refactor service.
 
 Aurora, the document store and its DR replica, Redis, the keys that encrypt them, the backup
 plan that copies the database into the DR region, and the GitHub token parameter. It changes
@@ -15,7 +15,7 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
 
-from environments.schema import Environment
+from environments.schema import REFACTOR_PARAMETER_PATH, Environment
 from modules.backup import BackupPlan, BackupVault
 from modules.cache import RedisCache
 from modules.database import AuroraPostgres, DatabaseAppRole
@@ -251,8 +251,8 @@ class RefactorDataStack(EnvironmentStack):
         self.github_token = OutOfBandSecureParameter(
             self,
             "github-token",
-            name=f"/{env.name}/code-refactor/github-token",
-            description="GitHub token for the refactoring service; set out of band (see README)",
+            name=f"/{env.name}/{REFACTOR_PARAMETER_PATH}/github-token",
+            description="GitHub token of the refactor service; set out of band (see README)",
             kms_key_arn=self.secrets_key.arn,
         )
 

@@ -1,4 +1,4 @@
-"""Constructs of the refactoring service's app tier and edge, each synthesized on its own."""
+"""Constructs of the refactor service's app tier and edge, each synthesized on its own."""
 
 from __future__ import annotations
 
