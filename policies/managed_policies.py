@@ -1,6 +1,6 @@
 """The AWS managed policies a role of these stacks may carry.
 
-The CI deploy role may attach only these (an `iam:PolicyARN` condition in modules/ci_access.py and
+The CI deploy role may attach only these (an `iam:PolicyARN` condition in modules/github_deploy_access.py and
 in the permissions boundary), and the `PermissionsBoundaryRequired` guardrail refuses at synth an
 attachment of anything else, so a new attachment fails here with the fix instead of failing on
 AWS with AccessDenied halfway through an apply. Add a policy only with the role that needs it.

@@ -25,7 +25,7 @@ def matrix() -> dict:
         {"env": s.env, "stack": s.name}
         for env_name in sorted(envs)
         # Production is planned only from main, by the reviewer-gated deploy job: its plan role
-        # does not trust pull requests (modules/ci_access.py), so the PR matrix leaves it out.
+        # does not trust pull requests (modules/github_deploy_access.py), so the PR matrix leaves it out.
         if not envs[env_name].local_aws and not envs[env_name].is_production
         for s in manifest.deploy_order(stacks, env_name)
     ]

@@ -51,7 +51,7 @@ class BaselineStack(KeepsAddresses, EnvironmentStack):
             region=region,
             record_global_resources=self.is_primary,
             managed_rules=CONFIG_MANAGED_RULES,
-            force_destroy=env.local_aws,
+            force_destroy=env.disposable,
         )
         self.recorder = config.recorder
         self.config_bucket = config.bucket

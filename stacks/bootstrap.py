@@ -10,7 +10,7 @@ from cdktf import TerraformOutput
 from constructs import Construct
 
 from environments.schema import Environment
-from modules.ci_access import CI_ROLE_MANAGED_POLICIES, GithubDeployAccess
+from modules.github_deploy_access import CI_ROLE_MANAGED_POLICIES, GithubDeployAccess
 from modules.state_backend import StateBackend
 from stacks.base import EnvironmentStack
 
@@ -22,11 +22,13 @@ class BootstrapStack(EnvironmentStack):
             self,
             "state",
             env=env,
-            # Real environments keep their state whatever happens; only the emulator is disposable.
+            # The exception to env.disposable: state records every stack of the environment, so a
+            # real account keeps it even in dev (`make destroy` keeps this stack there too); only
+            # the emulator's state goes.
             protect=not env.local_aws,
             enforce_state_key=env.tls_only_bucket_policies,
         )
-        # GitHub Actions reaches this account only through OIDC roles (no keys): see modules/ci_access.py.
+        # GitHub Actions reaches this account only through OIDC roles (no keys): see modules/github_deploy_access.py.
         self.ci_access = GithubDeployAccess(
             self,
             "ci",

@@ -1,4 +1,4 @@
-"""<env>-refactor-app: the stateless half of the code refactoring service.
+"""<env>-refactor-app: the stateless half of the refactor service.
 
     client -> WAF -> REST API (Cognito, API keys, cache) -> VPC link -> NLB -> internal ALB -> Fargate
     documents bucket (data tier) -- upload --> document processor Lambda (in the VPC)
@@ -15,13 +15,13 @@ from cdktf import TerraformOutput
 from constructs import Construct
 
 from environments.schema import Environment
-from modules.api import PrivateRestApi
 from modules.certificate import DnsValidatedCertificate
 from modules.cognito import UserPool
 from modules.container_service import ContainerSecret, ContainerService
 from modules.hosted_zone import hosted_zone_id
 from modules.lambda_function import FUNCTIONS_DIR, PythonFunction, S3Trigger
 from modules.load_balancer import PrivateLoadBalancer, alb_log_delivery_statements
+from modules.rest_api import PrivateRestApi
 from modules.security_group import https_only_security_group
 from modules.storage import SecureBucket
 from modules.waf import WebAcl
@@ -73,7 +73,7 @@ class RefactorAppStack(KeepsAddresses, EnvironmentStack):
             account_id=account,
             kms_key_arn=None,
             receives_access_logs=True,
-            force_destroy=not env.is_production,
+            force_destroy=env.disposable,
         )
         alb_logs_name = f"{name}-alb-logs-{account}"
         alb_logs = SecureBucket(
@@ -83,7 +83,7 @@ class RefactorAppStack(KeepsAddresses, EnvironmentStack):
             account_id=account,
             kms_key_arn=None,
             access_logs=s3_access_logs,
-            force_destroy=not env.is_production,
+            force_destroy=env.disposable,
             extra_statements=alb_log_delivery_statements(
                 self, bucket_arn=f"arn:aws:s3:::{alb_logs_name}", prefix="alb", account_id=account
             ),
@@ -100,7 +100,7 @@ class RefactorAppStack(KeepsAddresses, EnvironmentStack):
             access_log_prefix="alb",
             target_port=CONTAINER_PORT,
             health_check_path=HEALTH_CHECK_PATH,
-            deletion_protection=env.is_production,
+            deletion_protection=not env.disposable,
         )
 
         # --- Cognito, REST API, WAF ----------------------------------------------------------------
@@ -113,7 +113,7 @@ class RefactorAppStack(KeepsAddresses, EnvironmentStack):
             feature_plan=api.cognito.feature_plan,
             email=api.cognito.email,
             password_min_length=api.cognito.password_min_length,
-            deletion_protection=env.is_production,
+            deletion_protection=not env.disposable,
         )
         self.api = PrivateRestApi(
             self,

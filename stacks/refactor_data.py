@@ -1,4 +1,4 @@
-"""<env>-refactor-data: the stateful half of the code refactoring service.
+"""<env>-refactor-data: the stateful half of the refactor service.
 
 Aurora, the document store and its DR replica, Redis, the keys that encrypt them, the backup
 plan that copies the database into the DR region, and the GitHub token parameter. It changes
@@ -15,14 +15,14 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
 
-from environments.schema import Environment
+from environments.schema import REFACTOR_PARAMETER_PATH, Environment
 from modules.backup import BackupPlan, BackupVault
 from modules.cache import RedisCache
 from modules.database import AuroraPostgres, DatabaseAppRole
 from modules.document_store import DocumentStore
 from modules.encryption import EncryptionKey
 from modules.monitoring import alarm_key_grants
-from modules.parameters import OutOfBandSecureParameter
+from modules.secure_parameter import OutOfBandSecureParameter
 from stacks.base import EnvironmentStack
 from stacks.network import NetworkStack
 
@@ -68,7 +68,6 @@ class RefactorDataStack(EnvironmentStack):
         self.dr_provider = self.aws_provider(dr_region, alias="dr")
         vpc = network.network.vpc
         isolated_subnets = [subnet.id for subnet in network.network.isolated_subnets]
-        disposable = env.local_aws  # only the emulator's data may be thrown away on destroy
 
         # One key per data domain, each usable only through the services that serve that domain.
         def key(id_: str, domain: str, grants, *, provider=None) -> EncryptionKey:
@@ -163,7 +162,7 @@ class RefactorDataStack(EnvironmentStack):
             storage_key_arn=self.database_key.arn,
             secret_key_arn=self.secrets_key.arn,
             database_name="refactor",
-            keep_final_snapshot=not disposable,
+            keep_final_snapshot=not env.disposable,
             log_kms_key_arn=self.logs_key.arn,
             log_retention_days=env.compute.log_retention_days,
             data_api=not env.workarounds.skip_database_app_role,
@@ -218,7 +217,7 @@ class RefactorDataStack(EnvironmentStack):
             kms_key_arn=self.documents_key.arn,
             dr_kms_key_arn=self.dr_documents_key.arn,
             dr_provider=self.dr_provider,
-            force_destroy=disposable,
+            force_destroy=env.disposable,
         )
 
         if self.documents.replication is not None:
@@ -252,8 +251,8 @@ class RefactorDataStack(EnvironmentStack):
         self.github_token = OutOfBandSecureParameter(
             self,
             "github-token",
-            name=f"/{env.name}/code-refactor/github-token",
-            description="GitHub token for the refactoring service; set out of band (see README)",
+            name=f"/{env.name}/{REFACTOR_PARAMETER_PATH}/github-token",
+            description="GitHub token of the refactor service; set out of band (see README)",
             kms_key_arn=self.secrets_key.arn,
         )
 

@@ -11,9 +11,9 @@ from cdktf_cdktf_provider_aws.route53_record import Route53Record, Route53Record
 from constructs import Construct
 
 from environments.schema import Environment
-from modules.cdn import StaticSite
 from modules.certificate import DnsValidatedCertificate
 from modules.encryption import EncryptionKey
+from modules.static_site import StaticSite
 from modules.storage import SecureBucket
 from modules.waf import WebAcl
 from stacks.base import EnvironmentStack
@@ -60,7 +60,7 @@ class RefactorEdgeStack(EnvironmentStack):
             account_id=account,
             kms_key_arn=None,
             receives_access_logs=True,
-            force_destroy=not env.is_production,
+            force_destroy=env.disposable,
             extra_statements=StaticSite.log_delivery_statements(
                 bucket_arn=f"arn:aws:s3:::{logs_bucket}", account_id=account
             ),
@@ -100,6 +100,7 @@ class RefactorEdgeStack(EnvironmentStack):
             web_acl_arn=self.waf.arn,
             aliases=[host],
             certificate_arn=certificate_arn,
+            force_destroy=env.disposable,
         )
         TerraformOutput(self, "assets_bucket", value=self.site.assets.name)
         TerraformOutput(self, "web_acl_arn", value=self.waf.arn)

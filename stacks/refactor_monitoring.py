@@ -10,11 +10,11 @@ from collections.abc import Mapping, Sequence
 
 from constructs import Construct
 
-from modules.api import PrivateRestApi
 from modules.container_service import ContainerService
 from modules.lambda_function import PythonFunction
 from modules.load_balancer import PrivateLoadBalancer
 from modules.monitoring import AlarmSpec, Metric, MetricMath, Monitoring, metric_widget
+from modules.rest_api import PrivateRestApi
 from modules.waf import WebAcl
 
 

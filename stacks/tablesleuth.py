@@ -124,8 +124,8 @@ class TableSleuthStack(EnvironmentStack):
             secret_name=secret_name(env, region),
             kms_key_arn=self.secret_key.arn,
             description="GizmoSQL password of the TableSleuth hosts (set by the first host, then rotated)",
-            # local is destroyed and redeployed all day; a recovery window would block the name.
-            recovery_window_days=0 if env.local_aws else 7,
+            # A disposable environment is destroyed and redeployed; a recovery window would block the name.
+            recovery_window_days=0 if env.disposable else 7,
             rotation=rotation,
         )
         # No Flight SQL ingress: GizmoSQL listens on 127.0.0.1 for the UI on the same host.

@@ -57,7 +57,6 @@ class TableSleuthFrontDoor(Construct):
         certificate_arn = cfg.certificate_arn or (
             DnsValidatedCertificate(self, "certificate", domain_name=hostname, zone_id=zone.zone_id).arn
         )
-        # Where the load balancer is disposable (no deletion protection), so are its logs.
         logs_name = f"{name}-alb-logs-{account}"
         self.alb_logs = AccessLogBuckets(
             self,
@@ -66,7 +65,7 @@ class TableSleuthFrontDoor(Construct):
             logs_bucket_name=logs_name,
             access_bucket_name=f"{name}-alb-logs-access-{account}",
             account_id=account,
-            force_destroy=not cfg.alb_deletion_protection,
+            force_destroy=env.disposable,
             access_noncurrent_version_days=30,
             log_delivery_statements=alb_log_delivery_statements(
                 self, bucket_arn=f"arn:aws:s3:::{logs_name}", prefix="alb", account_id=account
@@ -85,7 +84,7 @@ class TableSleuthFrontDoor(Construct):
             health_check_path=HEALTH_CHECK_PATH,
             certificate_arn=certificate_arn,
             access_logs=self.alb_logs,
-            deletion_protection=cfg.alb_deletion_protection,
+            deletion_protection=not env.disposable,
             login=None
             if login is None
             else CognitoLogin(

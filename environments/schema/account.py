@@ -7,13 +7,22 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from environments.schema.types import Arn, AwsRegion, BucketName, Email, LogRetentionDays, StrictModel
+from environments.schema.types import (
+    PROJECT_TAG,
+    Arn,
+    AwsRegion,
+    BucketName,
+    Email,
+    LogRetentionDays,
+    StrictModel,
+)
 
 
 class Tags(StrictModel):
     """The tags every resource carries; Environment and ManagedBy are added from the env itself."""
 
-    project: str = Field(min_length=1, max_length=64)
+    # Not in the YAML: one deployed value for every environment (see PROJECT_TAG).
+    project: str = Field(default=PROJECT_TAG, min_length=1, max_length=64)
     owner: str = Field(min_length=1, max_length=128)
     cost_center: str = Field(min_length=1, max_length=64)
 

@@ -73,6 +73,18 @@ class Environment(StrictModel):
     def is_production(self) -> bool:
         return self.tier == "production"
 
+    @property
+    def disposable(self) -> bool:
+        """May this environment's resources be destroyed with what they hold? The one rule behind every
+        force_destroy, deletion protection, final snapshot and recovery window in stacks/.
+
+        True for the emulator and the development tier: dev is torn down and rebuilt, so its buckets
+        must empty on destroy and its secret names must be reusable at once. False for staging and
+        production, whose YAML already kept the database and load balancers protected. Terraform
+        state is the one exception (stacks/bootstrap.py): it is kept on every real account.
+        """
+        return self.local_aws or self.tier == "development"
+
     def default_tags(self) -> dict[str, str]:
         return {
             "Environment": self.name,

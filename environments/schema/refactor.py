@@ -1,4 +1,4 @@
-"""The refactoring service's settings: Aurora, Redis, documents, ECS compute, the REST API and the
+"""The refactor service's settings: Aurora, Redis, documents, ECS compute, the REST API and the
 CloudFront edge."""
 
 from __future__ import annotations
@@ -296,7 +296,7 @@ class CognitoConfig(StrictModel):
 
 
 class ApiConfig(StrictModel):
-    """The refactoring service's public edge: REST API stage, usage tiers, cache, WAF and Cognito."""
+    """The refactor service's public edge: REST API stage, usage tiers, cache, WAF and Cognito."""
 
     stage_name: str = Field(pattern=r"^[a-zA-Z0-9_]{1,64}$")
     subdomain: str = Field(default="api", pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")

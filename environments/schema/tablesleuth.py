@@ -114,7 +114,6 @@ class TableSleuthConfig(StrictModel):
     alb_allowed_cidrs: list[ipaddress.IPv4Network] | None = Field(
         default=None, description="Who may reach the ALB; default: the VPC. A public ALB must list them."
     )
-    alb_deletion_protection: bool = True
     certificate_arn: Arn | None = Field(default=None, description="An existing ACM certificate for the ALB")
     dns_zone_name: DnsName | None = Field(
         default=None,
@@ -141,6 +140,18 @@ class TableSleuthConfig(StrictModel):
     )
     schedule: TableSleuthScheduleConfig
     image_pipeline: TableSleuthImagePipelineConfig
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_own_deletion_protection(cls, data: object) -> object:
+        # A removed key gets its reason, not just "unknown key": files written before still carry it.
+        if isinstance(data, dict) and "alb_deletion_protection" in data:
+            raise ValueError(
+                "alb_deletion_protection was removed: delete the line. Deletion protection follows the "
+                "environment's tier (Environment.disposable): off for development and the emulator, on for "
+                "staging and production"
+            )
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> TableSleuthConfig:

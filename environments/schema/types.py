@@ -10,9 +10,16 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 # The ManagedBy tag's value on every resource (provider default_tags), and the condition value IAM
 # and KMS policies match it with.
 MANAGED_BY = "cdktf"
-# The old, type-like spelling; modules/encryption.py and modules/ci_access.py still import it.
+# The old, type-like spelling; modules/encryption.py and modules/github_deploy_access.py still import it.
 ManagedBy = MANAGED_BY
 Workload = Literal["refactor", "tablesleuth"]
+# The refactor service's deployed spellings, kept for compatibility: in code the workload is
+# `refactor` (Workload above), but these two names are live in every account. Renaming the SSM path
+# would strand the GitHub token an operator set by hand (and the plan role's deny that guards it);
+# renaming the Project tag would retag every resource and split cost reports filtered on it. Use
+# these constants, never the literals.
+REFACTOR_PARAMETER_PATH = "code-refactor"  # SSM parameters /<env>/code-refactor/...
+PROJECT_TAG = "code-refactor-platform"  # the Project tag of both workloads (provider default_tags)
 
 # The commercial partition's regions (botocore's endpoints data; tests/unit/test_schema.py keeps the
 # two in step). Every ARN here is written as arn:aws:..., so GovCloud and China are out of scope, and a

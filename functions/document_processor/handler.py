@@ -1,6 +1,6 @@
 """Document processor: runs for every upload to the documents bucket under `uploads/`.
 
-For each uploaded object it records what the refactoring service needs before it touches the
+For each uploaded object it records what the refactor service needs before it touches the
 file: size, SHA-256, line count, detected language and encoding, and writes that summary as JSON
 to `processed/<key>.json` in the same bucket (encrypted by the bucket's default KMS key). An
 object too large or not text is summarised as rejected rather than failing the invocation; any

@@ -1,7 +1,7 @@
 """CKV_GUARD_1xxx: checkov's IAM policy checks, judging every policy but a permissions boundary.
 
 A permissions boundary grants nothing: AWS intersects it with the role's own policies. Its Allow
-of "*" is the ceiling, and its Denies are what bind (modules/ci_access.py). checkov's IAM checks
+of "*" is the ceiling, and its Denies are what bind (modules/github_deploy_access.py). checkov's IAM checks
 read it as a grant and fail it, and checkov has no per-resource suppression for Terraform JSON.
 So .checkov.yaml skips the built-in IDs below, and each is re-registered here under
 CKV_GUARD_1<number, 3 digits> with the same logic, returning UNKNOWN only for a document whose statements

@@ -108,6 +108,13 @@ CASES["tablesleuth-login-not-a-user-pool"] = (
 )
 
 
+# Issue 13: deletion protection follows Environment.disposable; the old per-section switch says so.
+CASES["removed-alb-deletion-protection"] = (
+    DEV.replace("  public_alb:", "  alb_deletion_protection: true\n  public_alb:", 1),
+    ["tablesleuth: alb_deletion_protection was removed: delete the line", "Environment.disposable"],
+)
+
+
 def _synth(env_dir: Path, outdir: Path, selector: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "CDKTF_ENVIRONMENTS_DIR": str(env_dir), "CDKTF_OUTDIR": str(outdir), "CDKTF_ENV": selector}
     return subprocess.run(

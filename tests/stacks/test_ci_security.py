@@ -8,7 +8,7 @@ import json
 import pytest
 
 from environments.loader import available_environments
-from modules.ci_access import ATTACHABLE_MANAGED_POLICIES
+from modules.github_deploy_access import ATTACHABLE_MANAGED_POLICIES
 from policies.managed_policies import boundary_arn
 from tests.helpers import resources
 

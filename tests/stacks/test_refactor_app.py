@@ -1,4 +1,4 @@
-"""The refactoring service's app tier (<env>-refactor-app) and edge (<env>-refactor-edge) in every
+"""The refactor service's app tier (<env>-refactor-app) and edge (<env>-refactor-edge) in every
 environment, from the session's single synth: what each environment's config asks for, and the
 controls every environment must have."""
 
@@ -136,10 +136,11 @@ def test_spot_is_used_in_dev():
 
 
 @pytest.mark.parametrize("env_name", ENVS)
-def test_load_balancers_are_internal_and_protected_in_prod(env_name, stack_json):
+def test_load_balancers_are_internal_and_protected_unless_disposable(env_name, environments, stack_json):
+    # Staging too: only dev and the emulator are torn down (Environment.disposable).
     for lb in resources(app(stack_json, env_name), Lb.TF_RESOURCE_TYPE):
         assert lb["internal"] is True
-        assert lb["enable_deletion_protection"] is (env_name == "prod")
+        assert lb["enable_deletion_protection"] is (not environments[env_name].disposable)
 
 
 @pytest.mark.parametrize("env_name", ENVS)

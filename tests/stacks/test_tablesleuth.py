@@ -292,7 +292,7 @@ def test_front_door_is_https_tls13_with_redirect_and_health_check(env_name, envi
     assert alb["internal"] is (not cfg.public_alb)
     assert alb["drop_invalid_header_fields"] is True
     assert alb["access_logs"]["enabled"] is True
-    assert alb["enable_deletion_protection"] is cfg.alb_deletion_protection
+    assert alb["enable_deletion_protection"] is (not env.disposable)
     listeners = {listener["port"]: listener for listener in resources(stack, "aws_lb_listener")}
     assert listeners[443]["protocol"] == "HTTPS"
     assert listeners[443]["ssl_policy"].startswith("ELBSecurityPolicy-TLS13")

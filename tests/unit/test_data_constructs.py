@@ -13,7 +13,7 @@ from environments.schema import CacheConfig, DatabaseConfig, DocumentsConfig
 from modules.cache import RedisCache
 from modules.database import AuroraPostgres
 from modules.document_store import DocumentStore
-from modules.parameters import OutOfBandSecureParameter
+from modules.secure_parameter import OutOfBandSecureParameter
 from tests.helpers import KEY, synth
 
 DB = DatabaseConfig(min_capacity=0.5, max_capacity=4, backup_retention=7, deletion_protection=False, reader_count=2)

@@ -1,4 +1,4 @@
-"""The api:, edge: and compute: settings of the refactoring service's app tier."""
+"""The api:, edge: and compute: settings of the refactor service's app tier."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Constructs of the refactoring service's app tier and edge, each synthesized on its own."""
+"""Constructs of the refactor service's app tier and edge, each synthesized on its own."""
 
 from __future__ import annotations
 
@@ -41,14 +41,14 @@ from environments.schema import (
     ThrottleConfig,
     UsagePlanConfig,
 )
-from modules.api import PrivateRestApi
-from modules.cdn import StaticSite
 from modules.certificate import DnsValidatedCertificate
 from modules.cognito import UserPool
 from modules.container_service import ContainerSecret, ContainerService
 from modules.iam import Statement
 from modules.load_balancer import TLS13_POLICY, PrivateLoadBalancer
 from modules.monitoring import Monitoring
+from modules.rest_api import PrivateRestApi
+from modules.static_site import StaticSite
 from modules.storage import SecureBucket
 from modules.waf import MANAGED_RULE_GROUPS, WebAcl
 from tests.helpers import ACCOUNT, KEY, resources, scratch_stack, synth_stack

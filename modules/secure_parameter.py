@@ -22,7 +22,7 @@ class OutOfBandSecureParameter(Construct):
     def __init__(self, scope: Construct, id_: str, *, name: str, description: str, kms_key_arn: str) -> None:
         super().__init__(scope, id_)
         if not name.startswith("/"):
-            raise ValueError(f"parameter name {name!r} must be a path, e.g. /dev/code-refactor/github-token")
+            raise ValueError(f"parameter name {name!r} must be a path, e.g. /dev/refactor/github-token")
         self.parameter_name = name
         self.description = description
         self.kms_key_arn = kms_key_arn

@@ -59,6 +59,7 @@ class StaticSite(Construct):
         web_acl_arn: str,
         aliases: list[str],
         certificate_arn: str | None,
+        force_destroy: bool = False,
     ) -> None:
         super().__init__(scope, id_)
         self.distribution: CloudfrontDistribution | None = None
@@ -70,6 +71,7 @@ class StaticSite(Construct):
                 account_id=account_id,
                 kms_key_arn=kms_key_arn,
                 access_logs=logs,
+                force_destroy=force_destroy,
             )
             return
         if certificate_arn is None:
@@ -166,6 +168,7 @@ class StaticSite(Construct):
             account_id=account_id,
             kms_key_arn=kms_key_arn,
             access_logs=logs,
+            force_destroy=force_destroy,
             extra_statements=[
                 Statement(
                     sid="CloudFrontReadsThroughOriginAccessControl",

@@ -29,7 +29,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
-from environments.schema import CiConfig
+from environments.schema import REFACTOR_PARAMETER_PATH, CiConfig
 from environments.schema import ManagedBy as MANAGED_BY
 from modules.iam import Statement, policy_document
 from policies.managed_policies import ATTACHABLE_MANAGED_POLICIES, boundary_name
@@ -387,7 +387,7 @@ class GithubDeployAccess(Construct):
                     sid="NoSecretParameters",
                     effect="Deny",
                     actions=PLAN_DENIED_PARAMETER_ACTIONS,
-                    resources=[f"arn:aws:ssm:*:{account_id}:parameter/{environment}/code-refactor/*"],
+                    resources=[f"arn:aws:ssm:*:{account_id}:parameter/{environment}/{REFACTOR_PARAMETER_PATH}/*"],
                 ),
                 Statement(
                     sid="NoSecretOrDataValues",

@@ -119,6 +119,7 @@ class PrivateRestApi(Construct):
             self,
             "api",
             name=name,
+            # Deployed text, kept as it is: rewording it would update the live API in every environment.
             description=f"{name}: the code refactoring service",
             endpoint_configuration=ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
             # Only the custom domain (TLS 1.2 policy, WAF on the stage) is the front door.

@@ -1,4 +1,4 @@
-"""modules/ci_access.py alone: GitHub's OIDC trust bound to the repository, the environment and main,
+"""modules/github_deploy_access.py alone: GitHub's OIDC trust bound to the repository, the environment and main,
 the plan role's explicit denies, and the permissions boundary both CI roles carry."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import re
 import pytest
 
 from environments.schema import CiConfig, DeployRoleConfig
-from modules.ci_access import GITHUB_OIDC_HOST, GithubDeployAccess
+from modules.github_deploy_access import GITHUB_OIDC_HOST, GithubDeployAccess
 from tests.helpers import ACCOUNT, of_type, synth
 
 REPOSITORY = "example-org/aws-workloads"
