@@ -19,7 +19,7 @@ from modules.api import PrivateRestApi
 from modules.certificate import DnsValidatedCertificate
 from modules.cognito import UserPool
 from modules.container_service import ContainerSecret, ContainerService
-from modules.hosted_zone import hosted_zone_id
+from modules.hosted_zone import hosted_zone
 from modules.lambda_function import FUNCTIONS_DIR, PythonFunction, S3Trigger
 from modules.load_balancer import PrivateLoadBalancer, alb_log_delivery_statements
 from modules.security_group import https_only_security_group
@@ -50,13 +50,13 @@ class RefactorAppStack(KeepsAddresses, EnvironmentStack):
 
         api_host = f"{api.subdomain}.{env.domain}"
         backend_host = f"internal-{api.subdomain}.{env.domain}"  # on the ALB certificate; reached via VPC link
-        zone_id = hosted_zone_id(
+        zone_id = hosted_zone(
             self,
             "zone",
-            domain=env.domain,
-            source=api.hosted_zone,
+            zone_name=env.domain,
+            create=api.hosted_zone == "create",  # the schema allows "create" or "existing"
             comment=f"{env.name}: stand-in for the account's zone",
-        )
+        ).zone_id
         certificate_arn = (
             api.certificate_arn
             or DnsValidatedCertificate(

@@ -26,3 +26,11 @@ def of_type(out: dict, resource_type: str) -> dict[str, dict]:
 
 def data_of_type(out: dict, data_type: str) -> dict[str, dict]:
     return out.get("data", {}).get(data_type, {})
+
+
+def statements(out: dict, document_id_prefix: str) -> list[dict]:
+    """The statements of the one policy document whose logical ID starts with the prefix."""
+    (document,) = [
+        d for name, d in data_of_type(out, "aws_iam_policy_document").items() if name.startswith(document_id_prefix)
+    ]
+    return document["statement"]

@@ -8,7 +8,7 @@ from cdktf_cdktf_provider_aws.imagebuilder_distribution_configuration import Ima
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 
 from modules.image_pipeline import AL2023_PARAMETER, ImagePipeline
-from tests.unit.modules.scratch import REGION, of_type, synth
+from tests.unit.modules.construct_synth import REGION, data_of_type, of_type, synth
 
 
 def _pipeline(parameter: str):
@@ -35,7 +35,7 @@ def _pipeline(parameter: str):
 
 def test_the_ami_parameter_starts_as_the_latest_amazon_linux_and_then_belongs_to_the_pipeline():
     out = synth(_pipeline("/imagebuilder/dev/hosts/ami-id"))
-    (seed,) = of_type(out, DataAwsSsmParameter.TF_RESOURCE_TYPE, "data").values()
+    (seed,) = data_of_type(out, DataAwsSsmParameter.TF_RESOURCE_TYPE).values()
     assert seed["name"] == AL2023_PARAMETER
     (parameter,) = of_type(out, SsmParameter.TF_RESOURCE_TYPE).values()
     assert parameter["name"] == "/imagebuilder/dev/hosts/ami-id"
