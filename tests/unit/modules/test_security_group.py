@@ -35,6 +35,34 @@ def test_https_only_group_has_one_way_out_on_443_and_no_way_in():
     assert of_type(out, "aws_vpc_security_group_ingress_rule") == {}
 
 
+def test_https_only_group_can_reach_only_the_vpc_and_be_replaced_before_it_is_destroyed():
+    # The rotation function's shape (VPC endpoints only) and the hosts' (an instance keeps its group
+    # attached, so a replacement must exist before the old one is deleted).
+    def build(s):
+        https_only_security_group(
+            s,
+            "sg",
+            name_prefix="h-",
+            description="d",
+            vpc_id="vpc-1",
+            egress_id="out",
+            egress_description="to the VPC",
+            egress_cidr_ipv4="10.0.0.0/16",
+            create_before_destroy=True,
+        )
+
+    out = synth(build)
+    assert of_type(out, "aws_security_group")["sg"]["lifecycle"] == {"create_before_destroy": True}
+    assert of_type(out, "aws_vpc_security_group_egress_rule")["out"]["cidr_ipv4"] == "10.0.0.0/16"
+    # By default neither: a function's group is not in use by anything that outlives it.
+    plain = synth(
+        lambda s: https_only_security_group(
+            s, "sg", name_prefix="f-", description="d", vpc_id="vpc-1", egress_id="out", egress_description="e"
+        )
+    )
+    assert "lifecycle" not in of_type(plain, "aws_security_group")["sg"]
+
+
 def test_https_egress_can_be_narrowed_to_a_cidr():
     out = synth(
         lambda s: https_egress(s, "out", security_group_id="sg-1", description="to the VPC", cidr_ipv4="10.0.0.0/16")
