@@ -42,14 +42,26 @@ def hosted_zone(
 
 
 def alias_record(
-    scope: Construct, id_: str, *, zone_id: str, name: str, target_dns_name: str, target_zone_id: str
+    scope: Construct,
+    id_: str,
+    *,
+    zone_id: str,
+    name: str,
+    target_dns_name: str,
+    target_zone_id: str,
+    record_type: str = "A",
+    evaluate_target_health: bool = True,
 ) -> Route53Record:
-    """An A alias to a load balancer (or any AWS alias target), answering only while it is healthy."""
+    """An alias (A, or AAAA for IPv6) to a load balancer or any AWS alias target, answering only
+    while the target is healthy. A CloudFront distribution has no health to evaluate: Route 53
+    requires evaluate_target_health=False for it."""
     return Route53Record(
         scope,
         id_,
         zone_id=zone_id,
         name=name,
-        type="A",
-        alias=Route53RecordAlias(name=target_dns_name, zone_id=target_zone_id, evaluate_target_health=True),
+        type=record_type,
+        alias=Route53RecordAlias(
+            name=target_dns_name, zone_id=target_zone_id, evaluate_target_health=evaluate_target_health
+        ),
     )

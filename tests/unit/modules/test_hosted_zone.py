@@ -50,3 +50,22 @@ def test_alias_record_answers_only_while_the_target_is_healthy():
     record = of_type(out, Route53Record.TF_RESOURCE_TYPE)["www"]
     assert record["type"] == "A"
     assert record["alias"] == {"name": "lb.aws", "zone_id": "Z2", "evaluate_target_health": True}
+
+
+def test_alias_record_to_cloudfront_is_aaaa_too_and_evaluates_no_health():
+    # Route 53 refuses EvaluateTargetHealth=true for a CloudFront alias target (AliasTarget docs).
+    out = synth(
+        lambda s: alias_record(
+            s,
+            "www6",
+            zone_id="Z1",
+            name="www.example.com",
+            target_dns_name="d1.cloudfront.net",
+            target_zone_id="Z2FDTNDATAQYW2",
+            record_type="AAAA",
+            evaluate_target_health=False,
+        )
+    )
+    record = of_type(out, Route53Record.TF_RESOURCE_TYPE)["www6"]
+    assert record["type"] == "AAAA"
+    assert record["alias"]["evaluate_target_health"] is False
