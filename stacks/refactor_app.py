@@ -23,7 +23,7 @@ from modules.hosted_zone import hosted_zone
 from modules.lambda_function import FUNCTIONS_DIR, PythonFunction, S3Trigger
 from modules.load_balancer import PrivateLoadBalancer, alb_log_delivery_statements
 from modules.security_group import https_only_security_group
-from modules.storage import SecureBucket
+from modules.storage import AccessLogBuckets
 from modules.waf import WebAcl
 from stacks.addressing import KeepsAddresses
 from stacks.base import EnvironmentStack
@@ -66,28 +66,19 @@ class RefactorAppStack(KeepsAddresses, EnvironmentStack):
 
         # --- internal ALB behind an internal NLB ---------------------------------------------------
         # Log buckets are SSE-S3: ALB access logs and S3 server access logs support nothing else.
-        s3_access_logs = SecureBucket(
-            self,
-            "s3-access-logs",
-            bucket_name=f"{name}-s3-access-logs-{account}",
-            account_id=account,
-            kms_key_arn=None,
-            receives_access_logs=True,
-            force_destroy=not env.is_production,
-        )
         alb_logs_name = f"{name}-alb-logs-{account}"
-        alb_logs = SecureBucket(
+        alb_logs = AccessLogBuckets(
             self,
-            "alb-logs",
-            bucket_name=alb_logs_name,
+            logs_id="alb-logs",
+            access_id="s3-access-logs",
+            logs_bucket_name=alb_logs_name,
+            access_bucket_name=f"{name}-s3-access-logs-{account}",
             account_id=account,
-            kms_key_arn=None,
-            access_logs=s3_access_logs,
             force_destroy=not env.is_production,
-            extra_statements=alb_log_delivery_statements(
+            log_delivery_statements=alb_log_delivery_statements(
                 self, bucket_arn=f"arn:aws:s3:::{alb_logs_name}", prefix="alb", account_id=account
             ),
-        )
+        ).logs
         self.load_balancer = PrivateLoadBalancer(
             self,
             "lb",
