@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from modules.security_group import client_only_security_group, https_egress, https_only_security_group
+from modules.security_group import (
+    client_only_security_group,
+    https_egress,
+    https_only_security_group,
+    security_group,
+    tcp_egress_to_group,
+)
 from tests.unit.modules.construct_synth import of_type, synth
 
 
@@ -110,3 +116,19 @@ def test_client_only_group_without_clients_is_refused():
                 client_description="Redis",
             )
         )
+
+
+def test_a_plain_group_has_no_inline_rules_and_egress_reaches_only_the_target_group_port():
+    def build(s):
+        group = security_group(s, "clients", name="c", description="attach to reach the data tier", vpc_id="vpc-1")
+        tcp_egress_to_group(
+            s, "to-db", security_group_id=group.id, target_security_group_id="sg-db", port=5432, description="db"
+        )
+
+    out = synth(build)
+    group = of_type(out, "aws_security_group")["clients"]
+    # Inline rules would fight the rule resources; Terraform drops AWS's default allow-all egress.
+    assert "egress" not in group and "ingress" not in group and group["name"] == "c"
+    rule = of_type(out, "aws_vpc_security_group_egress_rule")["to-db"]
+    assert rule["referenced_security_group_id"] == "sg-db" and "cidr_ipv4" not in rule
+    assert (rule["ip_protocol"], rule["from_port"], rule["to_port"]) == ("tcp", 5432, 5432)
