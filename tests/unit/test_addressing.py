@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from cdktf import App, TerraformStack
+from cdktf import App, TerraformOutput, TerraformStack
 from cdktf import Testing as CdktfTesting
-from cdktf import TerraformOutput
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from constructs import Construct
