@@ -1,5 +1,5 @@
-"""DNS for an entry point: the hosted zone (created or looked up), an ACM certificate validated by
-DNS in it, and the alias record that points a name at a load balancer."""
+"""An ACM certificate validated by DNS in a hosted zone (the zone and alias records are
+modules/hosted_zone.py's)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from collections.abc import Sequence
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate
 from cdktf_cdktf_provider_aws.acm_certificate_validation import AcmCertificateValidation
-from cdktf_cdktf_provider_aws.data_aws_route53_zone import DataAwsRoute53Zone
 from cdktf_cdktf_provider_aws.provider import AwsProvider
-from cdktf_cdktf_provider_aws.route53_record import Route53Record, Route53RecordAlias
-from cdktf_cdktf_provider_aws.route53_zone import Route53Zone, Route53ZoneVpc
+from cdktf_cdktf_provider_aws.route53_record import Route53Record
 from constructs import Construct
 
 
@@ -75,44 +73,3 @@ class DnsValidatedCertificate(Construct):
     @property
     def arn(self) -> str:
         return self.validation.certificate_arn
-
-
-def hosted_zone(
-    scope: Construct,
-    id_: str,
-    *,
-    zone_name: str,
-    create: bool,
-    private_vpc_id: str | None = None,
-    comment: str | None = None,
-    force_destroy: bool = False,
-) -> Route53Zone | DataAwsRoute53Zone:
-    """The zone records go into: created (a stand-in where the account has none, private to
-    `private_vpc_id` when given, so nothing on the internet is claimed) or the account's public
-    zone looked up by name. Made in `scope` itself, so callers keep their addresses."""
-    if create:
-        return Route53Zone(
-            scope,
-            id_,
-            name=zone_name,
-            comment=comment,
-            vpc=[Route53ZoneVpc(vpc_id=private_vpc_id)] if private_vpc_id else None,
-            force_destroy=force_destroy or None,
-        )
-    if private_vpc_id is not None or force_destroy:
-        raise ValueError(f"{zone_name}: a looked-up zone is the account's public one; no VPC, no force_destroy")
-    return DataAwsRoute53Zone(scope, id_, name=zone_name, private_zone=False)
-
-
-def alias_record(
-    scope: Construct, id_: str, *, zone_id: str, name: str, target_dns_name: str, target_zone_id: str
-) -> Route53Record:
-    """An A alias to a load balancer (or any AWS alias target), answering only while it is healthy."""
-    return Route53Record(
-        scope,
-        id_,
-        zone_id=zone_id,
-        name=name,
-        type="A",
-        alias=Route53RecordAlias(name=target_dns_name, zone_id=target_zone_id, evaluate_target_health=True),
-    )

@@ -46,11 +46,10 @@ from cdktf_cdktf_provider_aws.launch_template import (
     LaunchTemplateMonitoring,
     LaunchTemplateTagSpecifications,
 )
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
 
 from modules.iam import SSM_CORE_POLICY, Statement, assume_role_policy, policy_document
+from modules.security_group import https_only_security_group
 
 ROOT_DEVICE = "/dev/xvda"  # Amazon Linux 2023's root device name
 SPOT_ALLOCATION_STRATEGY = "capacity-optimized"
@@ -101,25 +100,16 @@ class HostSecurityGroup(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, name: str, vpc_id: str, description: str) -> None:
         super().__init__(scope, id_)
-        self.security_group = SecurityGroup(
+        self.security_group = https_only_security_group(
             self,
             "group",
             name_prefix=f"{name}-host-",
             description=description,
             vpc_id=vpc_id,
             tags={"Name": f"{name}-host"},
-            # A changed description replaces the group; the new one must exist before the old goes.
-            lifecycle={"create_before_destroy": True},
-        )
-        VpcSecurityGroupEgressRule(
-            self,
-            "egress-https",
-            security_group_id=self.security_group.id,
-            description="HTTPS: AWS APIs (endpoints or NAT), packages and releases",
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            cidr_ipv4="0.0.0.0/0",
+            egress_id="egress-https",
+            egress_description="HTTPS: AWS APIs (endpoints or NAT), packages and releases",
+            create_before_destroy=True,
         )
 
     @property

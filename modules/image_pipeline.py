@@ -41,12 +41,11 @@ from cdktf_cdktf_provider_aws.imagebuilder_infrastructure_configuration import (
     ImagebuilderInfrastructureConfiguration,
     ImagebuilderInfrastructureConfigurationInstanceMetadataOptions,
 )
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
-from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
 
 from modules.iam import SSM_CORE_POLICY, Statement, assume_role_policy, policy_document
+from modules.security_group import https_only_security_group
 
 IMAGE_BUILDER_INSTANCE_POLICY = "arn:aws:iam::aws:policy/EC2InstanceProfileForImageBuilder"
 # AWS's public parameter for the latest Amazon Linux 2023 AMI: the seed, and the fallback image.
@@ -185,23 +184,15 @@ class ImagePipeline(Construct):
         IamRolePolicy(self, "build-role-key", role=self.build_role.id, policy=use_key.json)
         profile = IamInstanceProfile(self, "build-profile", name=f"{name}-image-build", role=self.build_role.name)
 
-        self.security_group = SecurityGroup(
+        self.security_group = https_only_security_group(
             self,
             "build-sg",
             name_prefix=f"{name}-image-build-",
             description=f"{name} image builds: outbound HTTPS only (packages, releases, AWS APIs)",
             vpc_id=vpc_id,
             tags={"Name": f"{name}-image-build"},
-        )
-        VpcSecurityGroupEgressRule(
-            self,
-            "build-egress-https",
-            security_group_id=self.security_group.id,
-            description="HTTPS to package repositories, GitHub releases and AWS APIs",
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            cidr_ipv4="0.0.0.0/0",
+            egress_id="build-egress-https",
+            egress_description="HTTPS to package repositories, GitHub releases and AWS APIs",
         )
         self.infrastructure = ImagebuilderInfrastructureConfiguration(
             self,

@@ -21,12 +21,11 @@ from cdktf_cdktf_provider_aws.secretsmanager_secret_rotation import (
     SecretsmanagerSecretRotation,
     SecretsmanagerSecretRotationRotationRules,
 )
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
 
 from modules.iam import Statement
 from modules.lambda_function import PythonFunction
+from modules.security_group import https_only_security_group
 
 # What a rotation function does to its secret (the four steps of Secrets Manager's protocol).
 ROTATION_ACTIONS = (
@@ -88,23 +87,16 @@ class RotatedSecret(Construct):
 
     def _rotation(self, rotation: SecretRotation) -> None:
         name = f"{rotation.name}-rotation"
-        group = SecurityGroup(
+        group = https_only_security_group(
             self,
             "rotation-sg",
             name_prefix=f"{name}-",
             description=f"{rotation.name} {rotation.label}: HTTPS to the Secrets Manager endpoint in the VPC",
             vpc_id=rotation.vpc_id,
             tags={"Name": name},
-        )
-        VpcSecurityGroupEgressRule(
-            self,
-            "rotation-egress",
-            security_group_id=group.id,
-            description="HTTPS to the VPC's interface endpoints",
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            cidr_ipv4=rotation.vpc_cidr,
+            egress_id="rotation-egress",
+            egress_description="HTTPS to the VPC's interface endpoints",
+            egress_cidr_ipv4=rotation.vpc_cidr,
         )
         self.function = PythonFunction(
             self,

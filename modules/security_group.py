@@ -28,6 +28,29 @@ HTTPS_PORT = 443
 ANYWHERE_IPV4 = "0.0.0.0/0"
 
 
+def security_group(scope: Construct, id_: str, *, name: str, description: str, vpc_id: str) -> SecurityGroup:
+    """A named group with no rules of its own: the caller adds them as rule resources (e.g.
+    `tcp_egress_to_group`). Terraform removes AWS's default allow-all egress on create, so until
+    then nothing goes out; an inline `egress` would fight the rule resources."""
+    return SecurityGroup(scope, id_, name=name, description=description, vpc_id=vpc_id)
+
+
+def tcp_egress_to_group(
+    scope: Construct, id_: str, *, security_group_id: str, target_security_group_id: str, port: int, description: str
+) -> VpcSecurityGroupEgressRule:
+    """One egress rule: TCP `port` to the members of another group (a client to its data store)."""
+    return VpcSecurityGroupEgressRule(
+        scope,
+        id_,
+        security_group_id=security_group_id,
+        referenced_security_group_id=target_security_group_id,
+        ip_protocol="tcp",
+        from_port=port,
+        to_port=port,
+        description=description,
+    )
+
+
 def https_egress(
     scope: Construct, id_: str, *, security_group_id: str, description: str, cidr_ipv4: str = ANYWHERE_IPV4
 ) -> VpcSecurityGroupEgressRule:
@@ -54,14 +77,28 @@ def https_only_security_group(
     egress_id: str,
     egress_description: str,
     tags: dict[str, str] | None = None,
+    egress_cidr_ipv4: str = ANYWHERE_IPV4,
+    create_before_destroy: bool = False,
 ) -> SecurityGroup:
-    """A group with no ingress and one egress rule, HTTPS out (a Lambda function calling AWS APIs).
+    """A group with no ingress and one egress rule, HTTPS out to `egress_cidr_ipv4` (a function or
+    host calling AWS APIs; the VPC's CIDR where only its interface endpoints may be reached).
 
     Terraform removes AWS's default allow-all egress from a group it creates, so the rule below is
-    the only way out.
+    the only way out. `create_before_destroy`: a changed description replaces the group, and
+    anything still attached (an instance) needs the new one to exist before the old goes.
     """
-    group = SecurityGroup(scope, id_, name_prefix=name_prefix, description=description, vpc_id=vpc_id, tags=tags)
-    https_egress(scope, egress_id, security_group_id=group.id, description=egress_description)
+    group = SecurityGroup(
+        scope,
+        id_,
+        name_prefix=name_prefix,
+        description=description,
+        vpc_id=vpc_id,
+        tags=tags,
+        lifecycle={"create_before_destroy": True} if create_before_destroy else None,
+    )
+    https_egress(
+        scope, egress_id, security_group_id=group.id, description=egress_description, cidr_ipv4=egress_cidr_ipv4
+    )
     return group
 
 

@@ -21,7 +21,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jsii
-from cdktf import Annotations, Aspects, IAspect, TerraformDataSource, TerraformResource, TerraformStack
+from cdktf import (
+    Annotations,
+    Aspects,
+    IAspect,
+    TerraformDataSource,
+    TerraformResource,
+    TerraformStack,
+)
+from cdktf_cdktf_provider_aws.iam_role import IamRole
 from constructs import IConstruct, IValidation
 
 from policies.iam_allowlist import has_no_resource_level_permissions
@@ -645,6 +653,26 @@ def guardrails(
         ProdDatabaseDeletionProtection(production=production),
         RequiredTags(),
     ]
+
+
+@jsii.implements(IAspect)
+class PermissionsBoundary:
+    """Gives every IAM role of a stack that has none the environment's permissions boundary.
+
+    It acts once, on the stack node, before the guardrails (added after it) look at the stack, so
+    modules create roles as usual and the PermissionsBoundaryRequired guardrail only ever sees a
+    role without the boundary if someone set a different one.
+    """
+
+    def __init__(self, arn: str) -> None:
+        self.arn = arn
+
+    def visit(self, node: IConstruct) -> None:
+        if not isinstance(node, TerraformStack):
+            return
+        for child in node.node.find_all():
+            if isinstance(child, IamRole) and child.permissions_boundary_input is None:
+                child.permissions_boundary = self.arn
 
 
 @jsii.implements(IAspect)

@@ -8,17 +8,20 @@ other as they are made. So the stack decides, before a construct is built:
 
 - `transparent(id)`: this direct child of the stack adds nothing to its resources' addresses
   (they keep the names they had when the stack created them itself);
-- `pinned(path, logical_id)`: the resource at this construct path keeps this exact address.
+- `moved(new, old)`: everything at or below construct path `new` is named as if it were at `old`
+  (the longest matching prefix wins), the way a Terraform `moved` block maps one address to another;
+- `pin_address(path, logical_id)`: the resource at this construct path keeps this exact address.
 
 A stack opts in with the `KeepsAddresses` mixin (`class BaselineStack(KeepsAddresses,
-EnvironmentStack)`): its `get_logical_id` applies both rules and refuses two resources with one
+EnvironmentStack)`): its `get_logical_id` applies the rules and refuses two resources with one
 address. Only stacks that need it pay for it: cdktf then asks Python for every element's name, a
-round trip through jsii each (measured: ~4 ms per element, a quarter of a dev synth when every
-stack did it).
+round trip through jsii each. The answer is computed here without calling back into cdktf
+(`make_unique_id` is cdktf 0.20's own algorithm, lib/private/unique.ts, applied as
+TerraformStack.allocateLogicalId does to the path below the stack), so each element costs the
+callback and two property reads, not five round trips.
 
-`make_unique_id` is cdktf 0.20's own algorithm (lib/private/unique.ts), so a transparent path
-names a resource exactly as the shorter path did; tests/unit/test_addressing.py compares it with
-cdktf's naming, and tests/stacks/test_addresses.py with every pinned address.
+tests/unit/test_addressing.py compares `make_unique_id` with cdktf's naming, and
+tests/stacks/test_addresses.py every stack with the pinned addresses.
 """
 
 from __future__ import annotations
@@ -55,9 +58,14 @@ def make_unique_id(components: Sequence[str]) -> str:
         raise ValueError("a logical ID needs at least one path component")
     if len(parts) == 1 and len(_clean(parts[0])) <= _MAX_ID:
         return _clean(parts[0])
+    # A name, not a secret: cdktf's own choice of MD5, which these names must match.
     digest = hashlib.md5("/".join(parts).encode(), usedforsecurity=False).hexdigest()[:8].upper()
     human = "_".join(_clean(c) for c in _without_dupes(parts) if c != _HIDDEN_FROM_HUMAN)[:_MAX_HUMAN]
     return f"{human}_{digest}"
+
+
+def _path(path: str) -> tuple[str, ...]:
+    return tuple(path.split("/")) if path else ()
 
 
 class AddressBook:
@@ -65,22 +73,20 @@ class AddressBook:
 
     def __init__(self, stack_name: str) -> None:
         self.stack_name = stack_name
-        self.transparent_ids: set[str] = set()
+        self.moves: dict[tuple[str, ...], tuple[str, ...]] = {}  # new path prefix -> old one
         self.pins: dict[str, str] = {}
         self._owners: dict[str, str] = {}  # kind.logical_id -> construct path
 
-    @property
-    def has_rules(self) -> bool:
-        return bool(self.transparent_ids or self.pins)
-
-    def logical_id(self, components: Sequence[str]) -> str | None:
-        """The address for this path if a rule applies to it, else None (cdktf's own naming)."""
+    def logical_id(self, components: Sequence[str]) -> str:
+        """The address of the element at this path below the stack: a rule's, else cdktf's own."""
         path = "/".join(components)
         if path in self.pins:
             return self.pins[path]
-        if components and components[0] in self.transparent_ids:
-            return make_unique_id(components[1:])
-        return None
+        for length in range(len(components), 0, -1):  # the longest moved prefix wins
+            old = self.moves.get(tuple(components[:length]))
+            if old is not None:
+                return make_unique_id([*old, *components[length:]])
+        return make_unique_id(components)
 
     def claim(self, kind: str, logical_id: str, components: Sequence[str]) -> None:
         """Refuse a second construct path with the same address (Terraform would merge them silently).
@@ -92,9 +98,24 @@ class AddressBook:
         if owner != path:
             raise ValueError(
                 f"{self.stack_name}: '{path}' and '{owner}' would both be Terraform resource "
-                f"'{logical_id}'. Give one of them another construct id, or stop marking its "
-                "construct transparent."
+                f"'{logical_id}'. Give one of them another construct id, or change the address "
+                "rule (transparent, moved or pin_address) that maps it there."
             )
+
+
+# A provider class's Terraform type never changes: read it through jsii once per class.
+_TYPES: dict[type, str] = {}
+
+
+def _kind(element: TerraformElement | Node) -> str | None:
+    if isinstance(element, TerraformResource | TerraformDataSource):
+        cls = type(element)
+        if cls not in _TYPES:
+            _TYPES[cls] = element.terraform_resource_type
+        return f"data.{_TYPES[cls]}" if isinstance(element, TerraformDataSource) else _TYPES[cls]
+    if isinstance(element, TerraformOutput):
+        return "output"
+    return None
 
 
 class KeepsAddresses(TerraformStack):
@@ -114,23 +135,27 @@ class KeepsAddresses(TerraformStack):
     def transparent(self, construct_id: str) -> str:
         """An id for a construct (a direct child of this stack) that adds nothing to its resources'
         addresses: they keep the names they had when this stack made them itself."""
-        self.addresses.transparent_ids.add(construct_id)
+        self.addresses.moves[(construct_id,)] = ()
         return construct_id
+
+    def moved(self, new: str, old: str) -> None:
+        """Name everything at or below construct path `new` (ids joined by "/") as if it were at `old`."""
+        if not new or not old:
+            raise ValueError(f"moved({new!r}, {old!r}): both paths need at least one construct id")
+        self.addresses.moves[_path(new)] = _path(old)
 
     def pin_address(self, path: str, logical_id: str) -> None:
         """Keep the address `logical_id` for the resource at construct `path` (ids joined by "/")."""
         self.addresses.pins[path] = logical_id
 
     def get_logical_id(self, tf_element: TerraformElement | Node) -> str:  # cdktf calls this
-        book = self.__dict__.get("_address_book")
-        if book is None or not book.has_rules:
-            return super().get_logical_id(tf_element)
         node = tf_element.node if isinstance(tf_element, TerraformElement) else tf_element  # or a Node
         components = node.path.split("/")[1:]  # construct ids cannot hold "/"; [0] is this stack
-        logical_id = book.logical_id(components) or super().get_logical_id(tf_element)
-        if isinstance(tf_element, TerraformResource | TerraformDataSource):
-            data = "data." if isinstance(tf_element, TerraformDataSource) else ""
-            book.claim(f"{data}{tf_element.terraform_resource_type}", logical_id, components)
-        elif isinstance(tf_element, TerraformOutput):
-            book.claim("output", logical_id, components)
+        if not components:
+            return ""  # the stack itself, as cdktf answers
+        book = self.addresses
+        logical_id = book.logical_id(components)
+        kind = _kind(tf_element)
+        if kind is not None:
+            book.claim(kind, logical_id, components)
         return logical_id

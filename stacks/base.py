@@ -9,16 +9,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-import jsii
-from cdktf import Annotations, Aspects, IAspect, S3Backend, TerraformResource, TerraformStack
-from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf import Annotations, Aspects, S3Backend, TerraformResource, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderEndpoints
-from constructs import Construct, IConstruct
+from constructs import Construct
 
 from environments.schema import Environment
 from modules.emulator import EmulatorDrift
 from modules.storage import LOG_BUCKET_EXPIRATION_CONTEXT, TLS_ONLY_BUCKETS_CONTEXT
-from policies.aspects import apply_guardrails
+from policies.aspects import PermissionsBoundary, apply_guardrails
 from policies.managed_policies import ATTACHABLE_MANAGED_POLICIES, boundary_arn
 
 # The bindings (cdktf-cdktf-provider-aws 19.65.1) write an exact "5.99.1"; any 5.x from 5.99 on
@@ -74,26 +72,6 @@ LOCAL_AWS_SERVICES = (
     "wafv2",
     "xray",
 )
-
-
-@jsii.implements(IAspect)
-class PermissionsBoundary:
-    """Gives every IAM role of a stack that has none the environment's permissions boundary.
-
-    It acts once, on the stack node, before the guardrails (added after it) look at the stack, so
-    modules create roles as usual and the PermissionsBoundaryRequired guardrail only ever sees a
-    role without the boundary if someone set a different one.
-    """
-
-    def __init__(self, arn: str) -> None:
-        self.arn = arn
-
-    def visit(self, node: IConstruct) -> None:
-        if not isinstance(node, TerraformStack):
-            return
-        for child in node.node.find_all():
-            if isinstance(child, IamRole) and child.permissions_boundary_input is None:
-                child.permissions_boundary = self.arn
 
 
 def stack_name(env: Environment, component: str, region: str | None = None) -> str:

@@ -18,12 +18,12 @@ from environments.schema import Environment
 from modules.certificate import DnsValidatedCertificate
 from modules.cognito import UserPool
 from modules.container_service import ContainerSecret, ContainerService
-from modules.hosted_zone import hosted_zone_id
+from modules.hosted_zone import hosted_zone
 from modules.lambda_function import FUNCTIONS_DIR, PythonFunction, S3Trigger
 from modules.load_balancer import PrivateLoadBalancer, alb_log_delivery_statements
 from modules.rest_api import PrivateRestApi
 from modules.security_group import https_only_security_group
-from modules.storage import SecureBucket
+from modules.storage import AccessLogBuckets
 from modules.waf import WebAcl
 from stacks.addressing import KeepsAddresses
 from stacks.base import EnvironmentStack
@@ -50,13 +50,13 @@ class RefactorAppStack(KeepsAddresses, EnvironmentStack):
 
         api_host = f"{api.subdomain}.{env.domain}"
         backend_host = f"internal-{api.subdomain}.{env.domain}"  # on the ALB certificate; reached via VPC link
-        zone_id = hosted_zone_id(
+        zone_id = hosted_zone(
             self,
             "zone",
-            domain=env.domain,
-            source=api.hosted_zone,
+            zone_name=env.domain,
+            create=api.hosted_zone == "create",  # the schema allows "create" or "existing"
             comment=f"{env.name}: stand-in for the account's zone",
-        )
+        ).zone_id
         certificate_arn = (
             api.certificate_arn
             or DnsValidatedCertificate(
@@ -66,28 +66,19 @@ class RefactorAppStack(KeepsAddresses, EnvironmentStack):
 
         # --- internal ALB behind an internal NLB ---------------------------------------------------
         # Log buckets are SSE-S3: ALB access logs and S3 server access logs support nothing else.
-        s3_access_logs = SecureBucket(
-            self,
-            "s3-access-logs",
-            bucket_name=f"{name}-s3-access-logs-{account}",
-            account_id=account,
-            kms_key_arn=None,
-            receives_access_logs=True,
-            force_destroy=env.disposable,
-        )
         alb_logs_name = f"{name}-alb-logs-{account}"
-        alb_logs = SecureBucket(
+        alb_logs = AccessLogBuckets(
             self,
-            "alb-logs",
-            bucket_name=alb_logs_name,
+            logs_id="alb-logs",
+            access_id="s3-access-logs",
+            logs_bucket_name=alb_logs_name,
+            access_bucket_name=f"{name}-s3-access-logs-{account}",
             account_id=account,
-            kms_key_arn=None,
-            access_logs=s3_access_logs,
             force_destroy=env.disposable,
-            extra_statements=alb_log_delivery_statements(
+            log_delivery_statements=alb_log_delivery_statements(
                 self, bucket_arn=f"arn:aws:s3:::{alb_logs_name}", prefix="alb", account_id=account
             ),
-        )
+        ).logs
         self.load_balancer = PrivateLoadBalancer(
             self,
             "lb",

@@ -8,11 +8,9 @@ rarely and must never be replaced by accident; the app tier reads it through `ex
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 from cdktf import TerraformOutput
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
 
 from environments.schema import REFACTOR_PARAMETER_PATH, Environment
@@ -21,42 +19,16 @@ from modules.cache import RedisCache
 from modules.database import AuroraPostgres, DatabaseAppRole
 from modules.document_store import DocumentStore
 from modules.encryption import EncryptionKey
+from modules.iam import Statement
 from modules.monitoring import alarm_key_grants
 from modules.secure_parameter import OutOfBandSecureParameter
+from modules.security_group import security_group, tcp_egress_to_group
 from stacks.base import EnvironmentStack
 from stacks.network import NetworkStack
+from stacks.refactor_data_access import RefactorDataExports
 
 # AWS Backup runs after Aurora's own backup window (03:00-04:00 UTC in prod), daily.
 BACKUP_SCHEDULE = "cron(0 5 * * ? *)"
-
-
-@dataclass(frozen=True)
-class RefactorDataExports:
-    """Everything the app tier needs from the data tier (tokens; resolved across stacks)."""
-
-    client_security_group_id: str
-    database_endpoint: str
-    database_reader_endpoint: str
-    database_port: str
-    database_name: str
-    # The app's own role (IAM authentication); the master user and its secret stay in this tier.
-    database_username: str
-    database_cluster_id: str
-    database_resource_id: str
-    # None where the environment has no Redis (the emulator: see emulator_workarounds.skip_redis).
-    redis_endpoint: str | None
-    redis_port: str | None
-    redis_user_id: str | None
-    redis_replication_group_id: str | None
-    redis_replication_group_arn: str | None
-    redis_user_arn: str | None
-    documents_bucket_name: str
-    documents_bucket_arn: str
-    documents_key_arn: str
-    logs_key_arn: str
-    secrets_key_arn: str
-    github_token_parameter_name: str
-    github_token_parameter_arn: str
 
 
 class RefactorDataStack(EnvironmentStack):
@@ -81,23 +53,14 @@ class RefactorDataStack(EnvironmentStack):
                 provider=provider,
             )
 
-        via = EncryptionKey.via_service_grant
-        self.database_key = key(
-            "database-key",
-            "database",
-            [
-                via(
-                    "UseViaDataServices",
-                    services=[f"{svc}.{region}.amazonaws.com" for svc in ("rds", "elasticache", "backup")],
-                    account_id=account,
-                )
-            ],
-        )
-        self.documents_key = key(
-            "documents-key",
-            "documents",
-            [via("UseViaS3", services=[f"s3.{region}.amazonaws.com"], account_id=account)],
-        )
+        def via(sid: str, *services: str, in_region: str = region) -> Statement:
+            """Usable only through these services (in this region), by principals of this account."""
+            return EncryptionKey.via_service_grant(
+                sid, services=[f"{s}.{in_region}.amazonaws.com" for s in services], account_id=account
+            )
+
+        self.database_key = key("database-key", "database", [via("UseViaDataServices", "rds", "elasticache", "backup")])
+        self.documents_key = key("documents-key", "documents", [via("UseViaS3", "s3")])
         self.logs_key = key(
             "logs-key",
             "logs",
@@ -110,46 +73,25 @@ class RefactorDataStack(EnvironmentStack):
                     ],
                 ),
                 *alarm_key_grants(account_id=account),
-                via(
-                    "UseViaMessaging",
-                    services=[f"{s}.{region}.amazonaws.com" for s in ("sns", "sqs")],
-                    account_id=account,
-                ),
+                via("UseViaMessaging", "sns", "sqs"),
             ],
         )
-        self.secrets_key = key(
-            "secrets-key",
-            "secrets",
-            [
-                via(
-                    "UseViaSecretStores",
-                    services=[f"{s}.{region}.amazonaws.com" for s in ("secretsmanager", "ssm")],
-                    account_id=account,
-                )
-            ],
-        )
+        self.secrets_key = key("secrets-key", "secrets", [via("UseViaSecretStores", "secretsmanager", "ssm")])
+        dr = {"in_region": dr_region}
         self.dr_documents_key = key(
-            "dr-documents-key",
-            "dr-documents",
-            [via("UseViaS3", services=[f"s3.{dr_region}.amazonaws.com"], account_id=account)],
-            provider=self.dr_provider,
+            "dr-documents-key", "dr-documents", [via("UseViaS3", "s3", **dr)], provider=self.dr_provider
         )
         self.dr_backup_key = key(
-            "dr-backup-key",
-            "dr-backup",
-            [via("UseViaBackup", services=[f"backup.{dr_region}.amazonaws.com"], account_id=account)],
-            provider=self.dr_provider,
+            "dr-backup-key", "dr-backup", [via("UseViaBackup", "backup", **dr)], provider=self.dr_provider
         )
 
         # The app tier attaches this group to its tasks and functions; the data tier admits it.
-        self.client_security_group = SecurityGroup(
+        self.client_security_group = security_group(
             self,
             "client-security-group",
             name=f"{name}-data-clients",
             description=f"{name}: attach to reach Aurora and Redis",
             vpc_id=vpc.id,
-            # Egress is managed by the rule resources below (to the data ports only). Terraform
-            # removes AWS's default allow-all egress on create; an inline `egress` would fight them.
         )
         self.database = AuroraPostgres(
             self,
@@ -197,14 +139,12 @@ class RefactorDataStack(EnvironmentStack):
         if self.cache is not None:
             data_ports.append((self.cache.port, self.cache.security_group, "Redis"))
         for port, target, what in data_ports:
-            VpcSecurityGroupEgressRule(
+            tcp_egress_to_group(
                 self,
                 f"client-to-{what.lower()}",
                 security_group_id=self.client_security_group.id,
-                referenced_security_group_id=target.id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
+                target_security_group_id=target.id,
+                port=port,
                 description=f"{what} in the data tier",
             )
 

@@ -7,12 +7,38 @@ No password appears anywhere: Aurora and Redis both take IAM authentication.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from modules.iam import Statement
 
-if TYPE_CHECKING:
-    from stacks.refactor_data import RefactorDataExports
+
+@dataclass(frozen=True)
+class RefactorDataExports:
+    """Everything the app tier needs from the data tier (tokens; resolved across stacks)."""
+
+    client_security_group_id: str
+    database_endpoint: str
+    database_reader_endpoint: str
+    database_port: str
+    database_name: str
+    # The app's own role (IAM authentication); the master user and its secret stay in this tier.
+    database_username: str
+    database_cluster_id: str
+    database_resource_id: str
+    # None where the environment has no Redis (the emulator: see emulator_workarounds.skip_redis).
+    redis_endpoint: str | None
+    redis_port: str | None
+    redis_user_id: str | None
+    redis_replication_group_id: str | None
+    redis_replication_group_arn: str | None
+    redis_user_arn: str | None
+    documents_bucket_name: str
+    documents_bucket_arn: str
+    documents_key_arn: str
+    logs_key_arn: str
+    secrets_key_arn: str
+    github_token_parameter_name: str
+    github_token_parameter_arn: str
 
 
 def data_environment(data: RefactorDataExports) -> dict[str, str]:

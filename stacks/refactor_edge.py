@@ -6,13 +6,12 @@ us-east-1 because CloudFront takes its certificate and web ACL only from there.
 from __future__ import annotations
 
 from cdktf import TerraformOutput
-from cdktf_cdktf_provider_aws.data_aws_route53_zone import DataAwsRoute53Zone
-from cdktf_cdktf_provider_aws.route53_record import Route53Record, Route53RecordAlias
 from constructs import Construct
 
 from environments.schema import Environment
 from modules.certificate import DnsValidatedCertificate
 from modules.encryption import EncryptionKey
+from modules.hosted_zone import alias_record, hosted_zone
 from modules.static_site import StaticSite
 from modules.storage import SecureBucket
 from modules.waf import WebAcl
@@ -81,7 +80,7 @@ class RefactorEdgeStack(EnvironmentStack):
         certificate_arn = edge.certificate_arn
         zone = None
         if edge.distribution:
-            zone = DataAwsRoute53Zone(self, "zone", name=env.domain, private_zone=False)
+            zone = hosted_zone(self, "zone", zone_name=env.domain, create=False)
             if certificate_arn is None:
                 certificate_arn = DnsValidatedCertificate(
                     self, "certificate", domain_name=host, zone_id=zone.zone_id
@@ -106,17 +105,15 @@ class RefactorEdgeStack(EnvironmentStack):
         TerraformOutput(self, "web_acl_arn", value=self.waf.arn)
         if self.site.distribution is not None and zone is not None:
             for record_type in ("A", "AAAA"):
-                Route53Record(
+                alias_record(
                     self,
                     f"alias-{record_type.lower()}",
                     zone_id=zone.zone_id,
                     name=host,
-                    type=record_type,
-                    alias=Route53RecordAlias(
-                        name=self.site.distribution.domain_name,
-                        zone_id=CLOUDFRONT_ZONE_ID,
-                        evaluate_target_health=False,
-                    ),
+                    target_dns_name=self.site.distribution.domain_name,
+                    target_zone_id=CLOUDFRONT_ZONE_ID,
+                    record_type=record_type,
+                    evaluate_target_health=False,  # CloudFront: Route 53 refuses True
                 )
             TerraformOutput(self, "distribution_domain", value=self.site.distribution.domain_name)
             TerraformOutput(self, "static_url", value=f"https://{host}")

@@ -17,8 +17,8 @@ refresh, spot interruption and evening stop. AWS Config and EBS encryption are t
 
 from __future__ import annotations
 
-from cdktf import TerraformElement, TerraformOutput
-from constructs import Construct, Node
+from cdktf import TerraformOutput
+from constructs import Construct
 
 from environments.schema import Environment
 from modules.compute_fleet import (
@@ -36,9 +36,9 @@ from modules.monitoring import alarm_key_grants
 from modules.network import Network
 from modules.rotated_secret import RotatedSecret, SecretRotation
 from modules.user_data import placeholders, render, render_scripts
+from stacks.addressing import KeepsAddresses
 from stacks.base import EnvironmentStack
 from stacks.baseline import BaselineStack
-from stacks.moved import moved_logical_id
 from stacks.tablesleuth_front_door import TableSleuthFrontDoor
 from stacks.tablesleuth_host import (
     CONFIGURE_SCRIPT,
@@ -52,11 +52,13 @@ from stacks.tablesleuth_monitoring import TableSleuthMonitoring
 from stacks.tablesleuth_moved import MOVES
 
 
-class TableSleuthStack(EnvironmentStack):
+class TableSleuthStack(KeepsAddresses, EnvironmentStack):
     def __init__(
         self, scope: Construct, *, env: Environment, region: str, network: Network, baseline: BaselineStack
     ) -> None:
         super().__init__(scope, env=env, component="tablesleuth", region=region)
+        for new, old in MOVES.items():  # before any construct: cdktf names a resource once
+            self.moved(new, old)
         self.baseline = baseline  # its Session Manager key and log group: the host must use both
         if env.tablesleuth is None:
             raise ValueError(f"{env.name} has no tablesleuth section")
@@ -241,9 +243,3 @@ class TableSleuthStack(EnvironmentStack):
         TerraformOutput(self, "alb_dns_name", value=self.load_balancer.alb.dns_name)
         TerraformOutput(self, "gizmosql_secret_arn", value=self.secret.arn)
         TerraformOutput(self, "alert_topic_arn", value=self.monitoring.topic_arn)
-
-    def get_logical_id(self, tf_element: Node | TerraformElement) -> str:
-        """cdktf asks the stack for every name: moved resources keep their old ones (MOVES)."""
-        node = getattr(tf_element, "node", tf_element)
-        moved = moved_logical_id(node.path.split("/", 1)[1], MOVES)
-        return moved if moved is not None else super().get_logical_id(tf_element)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from constructs import Construct
 
 from environments.schema import Environment
-from modules.certificate import DnsValidatedCertificate, alias_record, hosted_zone
+from modules.certificate import DnsValidatedCertificate
+from modules.hosted_zone import alias_record, hosted_zone
 from modules.load_balancer import ApplicationLoadBalancer, CognitoLogin, alb_log_delivery_statements
 from modules.network import Network
 from modules.storage import AccessLogBuckets

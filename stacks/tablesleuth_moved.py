@@ -2,8 +2,8 @@
 `moved` blocks, kept beside it as Terraform keeps `moved.tf` beside a module.
 
 Each entry maps a new construct path (below the stack) to the old one; an entry that is a
-construct moves everything in it. The stack names these resources by their old paths
-(stacks/moved.py), so Terraform sees no destroy or create, and tests/stacks/addresses.txt holds.
+construct moves everything in it. The stack declares each with `KeepsAddresses.moved`
+(stacks/addressing.py), so Terraform sees no destroy or create, and tests/stacks/addresses.txt holds.
 """
 
 from __future__ import annotations

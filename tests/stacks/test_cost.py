@@ -99,8 +99,9 @@ def test_fargate_spot_share_follows_the_capacity_provider_strategy(reports, pric
     assert [p["what"] for p in dev["parts"]] == ["1 on-demand task(s) of 0.5 vCPU/1 GB"]
     prod = _lines(reports["prod"], "aws_ecs_service")[0]
     tasks = cost.Usage("prod").raw["fargate"]["average_tasks"]
-    per_task = (environments["prod"].compute.cpu / 1024 * prices("fargate.vcpu_hour", "us-east-2")
-                + environments["prod"].compute.memory / 1024 * prices("fargate.gb_hour", "us-east-2"))
+    per_task = environments["prod"].compute.cpu / 1024 * prices("fargate.vcpu_hour", "us-east-2") + environments[
+        "prod"
+    ].compute.memory / 1024 * prices("fargate.gb_hour", "us-east-2")
     assert prod["monthly"] == pytest.approx(tasks * per_task * 730, abs=0.01)
 
 
@@ -142,12 +143,24 @@ def test_plan_json_replaces_synthesized_values(synth_dir, tmp_path, reports, pri
         return next(r["address"] for r in reports["dev"]["resources"] if r["type"] == rtype)
 
     # plan JSON writes nested blocks as one-element lists, cdk.tf.json as objects
-    plan = {"planned_values": {"root_module": {"resources": [
-        {"address": address("aws_elasticache_replication_group"), "mode": "managed",
-         "values": {"num_cache_clusters": 3}},
-        {"address": address("aws_rds_cluster"), "mode": "managed",
-         "values": {"serverlessv2_scaling_configuration": [{"min_capacity": 2, "max_capacity": 4}]}},
-    ]}}}
+    plan = {
+        "planned_values": {
+            "root_module": {
+                "resources": [
+                    {
+                        "address": address("aws_elasticache_replication_group"),
+                        "mode": "managed",
+                        "values": {"num_cache_clusters": 3},
+                    },
+                    {
+                        "address": address("aws_rds_cluster"),
+                        "mode": "managed",
+                        "values": {"serverlessv2_scaling_configuration": [{"min_capacity": 2, "max_capacity": 4}]},
+                    },
+                ]
+            }
+        }
+    }
     (tmp_path / "dev-refactor-data.json").write_text(json.dumps(plan))
     planned = cost.estimate("dev", synth_dir, tmp_path)
     assert planned["planned_stacks"] == ["dev-refactor-data"]
@@ -189,7 +202,8 @@ def test_budgets_sit_above_the_estimate(reports):
             assert b["alert_at"] >= report["total_monthly"], (
                 f"{env}: the {b['lowest_actual_alert_percent']:g}% alert of the ${b['limit']:,.0f} budget fires at "
                 f"${b['alert_at']:,.2f}, below the ${report['total_monthly']:,.2f} estimate (`make cost ENV={env}`): "
-                f"raise baseline.monthly_budget_usd in environments/{env}.yaml to at least ${needed:,.0f}")
+                f"raise baseline.monthly_budget_usd in environments/{env}.yaml to at least ${needed:,.0f}"
+            )
             assert b["limit"] <= 2 * report["total_monthly"], f"{env}: budget more than twice the estimate"
 
 
@@ -211,8 +225,9 @@ def test_base_ref_errors_name_the_fix_and_synths_are_reused(tmp_path, monkeypatc
         cost.base_outdir("dev", "no-such-ref")
     # a commit already synthesized for this environment is not synthesized again
     monkeypatch.setattr(cost, "BUILD_DIR", tmp_path)
-    head = cost.subprocess.run(["git", "rev-parse", "HEAD"], cwd=cost.REPO_ROOT, capture_output=True,
-                               text=True, check=True).stdout.strip()
+    head = cost.subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=cost.REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
     cached = tmp_path / "base" / head / "dev" / "cdktf.out"
     cached.mkdir(parents=True)
     (cached / "manifest.json").write_text("{}")

@@ -39,8 +39,11 @@ def test_api_request_path_exists_in_every_environment(graphs, environments):
         assert len(chain) == 1, f"{env}: client -> WAF -> API -> VPC link -> NLB -> ALB -> ECS missing"
         ecs = chain[0][-1]
         reaches = {graph.nodes[b].kind for a, b in graph.edge_pairs() if a == ecs}
-        expected = {"aurora", "s3"} | (set() if environments[env].emulator_workarounds
-                                       and environments[env].emulator_workarounds.skip_redis else {"redis"})
+        expected = {"aurora", "s3"} | (
+            set()
+            if environments[env].emulator_workarounds and environments[env].emulator_workarounds.skip_redis
+            else {"redis"}
+        )
         assert expected <= reaches, f"{env}: ECS reaches {reaches}"
         assert paths(graph, "s3", "lambda"), f"{env}: upload -> document Lambda missing"
 
@@ -120,17 +123,27 @@ def test_readme_shows_prods_current_picture(graphs):
     text = diagram.README.read_text()
     block = text.split(diagram.README_BEGIN, 1)[1].split(diagram.README_END, 1)[0]
     assert block.strip() == f"```mermaid\n{diagram.to_mermaid(graphs['prod'])}```", (
-        "README's architecture picture is stale: run `make diagram ENV=prod README=1` and commit README.md and docs/")
+        "README's architecture picture is stale: run `make diagram ENV=prod README=1` and commit README.md and docs/"
+    )
     assert "docs/architecture-prod.svg" in text
 
 
 def test_pr_picture_shows_what_a_change_touches(synth_dir, no_plans, graphs, tmp_path):
     stacks = load_environment("dev", synth_dir, no_plans)
     graph = graphs["dev"]
-    listener = next(r for s in stacks for r in s.resources
-                    if r.type == "aws_lb_listener" and r.stack == "dev-refactor-app")
-    plan = {"resource_changes": [{"address": listener.address, "type": listener.type, "name": listener.name,
-                                  "change": {"actions": ["update"]}}]}
+    listener = next(
+        r for s in stacks for r in s.resources if r.type == "aws_lb_listener" and r.stack == "dev-refactor-app"
+    )
+    plan = {
+        "resource_changes": [
+            {
+                "address": listener.address,
+                "type": listener.type,
+                "name": listener.name,
+                "change": {"actions": ["update"]},
+            }
+        ]
+    }
     plan_dir = tmp_path / "plans"
     plan_dir.mkdir()
     (plan_dir / "dev-refactor-app.json").write_text(json.dumps(plan))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from cdktf import App, TerraformStack
+from cdktf import App, TerraformOutput, TerraformStack
 from cdktf import Testing as CdktfTesting
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from constructs import Construct
 
@@ -23,6 +24,7 @@ PATHS = [
     ["monitoring", "api-5xx-rate"],
     ["lb", "alb", "Resource"],
     ["service", "service"],  # cdktf drops a component its predecessor ends with, in the readable part
+    ["rotation", "rotation-function", "function"],  # ... ends with, not equals
     ["config-key", "alias"],
     ["a.b", "c d", "e"],  # characters cdktf removes
     ["Default", "bucket", "Default", "x"],  # "Default" is left out of the path entirely
@@ -90,3 +92,45 @@ def test_two_resources_claiming_one_address_are_refused(dev):
 
     with pytest.raises(Exception, match="would both be Terraform resource 'topic'"):
         _stack(dev, build)
+
+
+def _everything(stack) -> None:
+    """Resources, a data source and an output at several depths."""
+    inner = Construct(Construct(stack, "outer"), "inner")
+    topic = SnsTopic(inner, "topic", name="t")
+    SnsTopic(stack, "top", name="u", depends_on=[topic])
+    me = DataAwsCallerIdentity(Construct(stack, "lookups"), "me")
+    TerraformOutput(stack, "account", value=me.account_id)
+
+
+def test_a_stack_with_no_rules_synthesizes_exactly_as_cdktf_names_it(dev):
+    # KeepsAddresses answers every name itself (no call back into cdktf): the whole document,
+    # references included, must be what cdktf's own naming produces.
+    plain = EnvironmentStack(App(), env=dev, component="unit")
+    _everything(plain)
+    keeping = _Stack(App(), env=dev, component="unit")
+    _everything(keeping)
+    assert json.loads(CdktfTesting.synth(keeping)) == json.loads(CdktfTesting.synth(plain))
+
+
+def test_a_moved_prefix_names_everything_below_it_by_the_old_path(dev):
+    def before(stack: _Stack) -> None:
+        SnsTopic(Construct(stack, "load-balancer"), "alb", name="a")
+        SnsTopic(stack, "alb-to-hosts", name="b")
+        SnsTopic(Construct(stack, "load-balancer-2"), "alb", name="c")
+
+    def after(stack: _Stack) -> None:
+        stack.moved("front-door/load-balancer", "load-balancer")
+        stack.moved("front-door/load-balancer/to-hosts", "alb-to-hosts")  # the longest prefix wins
+        lb = Construct(Construct(stack, "front-door"), "load-balancer")
+        SnsTopic(lb, "alb", name="a")
+        SnsTopic(lb, "to-hosts", name="b")
+        # Whole construct ids only: "load-balancer-2" is not below "load-balancer".
+        SnsTopic(Construct(stack, "load-balancer-2"), "alb", name="c")
+
+    assert _stack(dev, after) == _stack(dev, before)
+
+
+def test_a_move_to_nowhere_is_refused(dev):
+    with pytest.raises(ValueError, match="at least one construct id"):
+        _stack(dev, lambda s: s.moved("front-door/zone", ""))

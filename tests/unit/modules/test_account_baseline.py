@@ -11,7 +11,7 @@ from modules.account_baseline import (
     ServiceLinkedRoles,
     SessionManagerPreferences,
 )
-from tests.unit.modules.construct_synth import ACCOUNT, REGION, data_of_type, of_type, synth
+from tests.helpers import ACCOUNT, REGION, of_type, synth
 
 MONITOR = "arn:aws:ce::111111111111:anomalymonitor/0b7e8b35-aaaa-bbbb-cccc-1234567890ab"
 
@@ -38,7 +38,7 @@ def _statement(out: dict, sid: str) -> dict:
     """The one policy-document statement with this Sid (key policies are policy-document data sources)."""
     (found,) = [
         s
-        for doc in data_of_type(out, "aws_iam_policy_document").values()
+        for doc in of_type(out, "aws_iam_policy_document", "data").values()
         for s in doc["statement"]
         if s.get("sid") == sid
     ]
@@ -181,5 +181,5 @@ def test_api_gateway_logs_through_a_role_it_alone_can_assume():
     assert account["cloudwatch_role_arn"] == f"${{aws_iam_role.{role_id}.arn}}"
     _, attachment = _only(out, "aws_iam_role_policy_attachment")
     assert attachment["policy_arn"].endswith("service-role/AmazonAPIGatewayPushToCloudWatchLogs")
-    (trust,) = data_of_type(out, "aws_iam_policy_document").values()
+    (trust,) = of_type(out, "aws_iam_policy_document", "data").values()
     assert trust["statement"][0]["principals"] == [{"type": "Service", "identifiers": ["apigateway.amazonaws.com"]}]

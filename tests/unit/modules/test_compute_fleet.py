@@ -14,7 +14,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 
 from modules.compute_fleet import CLOUDWATCH_AGENT_POLICY, HostSecurityGroup, InstanceRole
 from modules.iam import SSM_CORE_POLICY, Statement
-from tests.unit.modules.scratch import of_type, statements, synth
+from tests.helpers import of_type, statements, synth
 
 READ = Statement(sid="ReadOneThing", actions=["s3:GetObject"], resources=["arn:aws:s3:::b/k"])
 

@@ -6,7 +6,7 @@ import pytest
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 
 from modules.emulator import EmulatorDrift
-from tests.unit.modules.construct_synth import synth
+from tests.helpers import synth
 
 
 def test_a_drift_without_attributes_or_a_gap_is_refused():

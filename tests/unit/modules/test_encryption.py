@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from modules.encryption import SERVICE_KEY_ACTIONS, EncryptionKey
-from tests.unit.modules.scratch import ACCOUNT, REGION, statements, synth
+from tests.helpers import ACCOUNT, REGION, statements, synth
 
 SLR = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
 

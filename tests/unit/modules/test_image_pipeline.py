@@ -8,7 +8,7 @@ from cdktf_cdktf_provider_aws.imagebuilder_distribution_configuration import Ima
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 
 from modules.image_pipeline import AL2023_PARAMETER, ImagePipeline
-from tests.unit.modules.scratch import REGION, of_type, synth
+from tests.helpers import REGION, of_type, synth
 
 
 def _pipeline(parameter: str):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from modules.lambda_function import FUNCTIONS_DIR, PythonFunction, S3Trigger
-from tests.unit.modules.construct_synth import ACCOUNT, KEY_ARN, of_type, synth
+from tests.helpers import ACCOUNT, KEY, of_type, synth
 
 BUCKET_ARN = "arn:aws:s3:::docs-111111111111"
 
@@ -15,7 +15,7 @@ def _function(stack, *, s3_trigger: S3Trigger | None = None) -> PythonFunction:
         function_name="unit-processor",
         source_dir=FUNCTIONS_DIR / "document_processor",
         handler="handler.lambda_handler",
-        kms_key_arn=KEY_ARN,
+        kms_key_arn=KEY,
         log_retention_days=30,
         s3_trigger=s3_trigger,
     )

@@ -14,7 +14,7 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl import Wafv2WebAcl
 
 from modules.load_balancer import TLS13_ONLY_POLICY, ApplicationLoadBalancer, CognitoLogin
 from modules.storage import SecureBucket
-from tests.unit.modules.scratch import ACCOUNT, of_type, synth
+from tests.helpers import ACCOUNT, of_type, synth
 
 LOGIN = CognitoLogin(
     user_pool_arn="arn:aws:cognito-idp:us-east-2:111111111111:userpool/p",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from modules.monitoring import AlarmSpec, Metric, MetricMath, Monitoring
-from tests.unit.modules.construct_synth import ACCOUNT, KEY_ARN, of_type, synth
+from tests.helpers import ACCOUNT, KEY, of_type, synth
 
 CPU = Metric(namespace="AWS/ECS", name="CPUUtilization", dimensions={"ClusterName": "c", "ServiceName": "s"})
 P99 = Metric(namespace="AWS/ApiGateway", name="Latency", statistic="p99", period=60)
@@ -33,7 +33,7 @@ TABLE = [
 
 
 def _monitoring(stack) -> Monitoring:
-    return Monitoring(stack, "monitoring", name="dev-x", kms_key_arn=KEY_ARN, account_id=ACCOUNT)
+    return Monitoring(stack, "monitoring", name="dev-x", kms_key_arn=KEY, account_id=ACCOUNT)
 
 
 def test_each_row_becomes_one_alarm_named_after_the_monitoring_and_wired_to_its_topic():

@@ -11,7 +11,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 
 from modules.lambda_function import FUNCTIONS_DIR
 from modules.rotated_secret import ROTATION_ACTIONS, RotatedSecret, SecretRotation
-from tests.unit.modules.scratch import of_type, statements, synth
+from tests.helpers import of_type, statements, synth
 
 KEY = "arn:aws:kms:us-east-2:111111111111:key/k"
 

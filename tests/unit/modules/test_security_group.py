@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from modules.security_group import client_only_security_group, https_egress, https_only_security_group
-from tests.unit.modules.construct_synth import of_type, synth
+from modules.security_group import (
+    client_only_security_group,
+    https_egress,
+    https_only_security_group,
+    security_group,
+    tcp_egress_to_group,
+)
+from tests.helpers import of_type, synth
 
 
 def test_https_only_group_has_one_way_out_on_443_and_no_way_in():
@@ -33,6 +39,34 @@ def test_https_only_group_has_one_way_out_on_443_and_no_way_in():
     assert egress["cidr_ipv4"] == "0.0.0.0/0"
     assert egress["security_group_id"] == "${aws_security_group.fn-sg.id}"
     assert of_type(out, "aws_vpc_security_group_ingress_rule") == {}
+
+
+def test_https_only_group_can_reach_only_the_vpc_and_be_replaced_before_it_is_destroyed():
+    # The rotation function's shape (VPC endpoints only) and the hosts' (an instance keeps its group
+    # attached, so a replacement must exist before the old one is deleted).
+    def build(s):
+        https_only_security_group(
+            s,
+            "sg",
+            name_prefix="h-",
+            description="d",
+            vpc_id="vpc-1",
+            egress_id="out",
+            egress_description="to the VPC",
+            egress_cidr_ipv4="10.0.0.0/16",
+            create_before_destroy=True,
+        )
+
+    out = synth(build)
+    assert of_type(out, "aws_security_group")["sg"]["lifecycle"] == {"create_before_destroy": True}
+    assert of_type(out, "aws_vpc_security_group_egress_rule")["out"]["cidr_ipv4"] == "10.0.0.0/16"
+    # By default neither: a function's group is not in use by anything that outlives it.
+    plain = synth(
+        lambda s: https_only_security_group(
+            s, "sg", name_prefix="f-", description="d", vpc_id="vpc-1", egress_id="out", egress_description="e"
+        )
+    )
+    assert "lifecycle" not in of_type(plain, "aws_security_group")["sg"]
 
 
 def test_https_egress_can_be_narrowed_to_a_cidr():
@@ -82,3 +116,19 @@ def test_client_only_group_without_clients_is_refused():
                 client_description="Redis",
             )
         )
+
+
+def test_a_plain_group_has_no_inline_rules_and_egress_reaches_only_the_target_group_port():
+    def build(s):
+        group = security_group(s, "clients", name="c", description="attach to reach the data tier", vpc_id="vpc-1")
+        tcp_egress_to_group(
+            s, "to-db", security_group_id=group.id, target_security_group_id="sg-db", port=5432, description="db"
+        )
+
+    out = synth(build)
+    group = of_type(out, "aws_security_group")["clients"]
+    # Inline rules would fight the rule resources; Terraform drops AWS's default allow-all egress.
+    assert "egress" not in group and "ingress" not in group and group["name"] == "c"
+    rule = of_type(out, "aws_vpc_security_group_egress_rule")["to-db"]
+    assert rule["referenced_security_group_id"] == "sg-db" and "cidr_ipv4" not in rule
+    assert (rule["ip_protocol"], rule["from_port"], rule["to_port"]) == ("tcp", 5432, 5432)

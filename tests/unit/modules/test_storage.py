@@ -10,7 +10,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration imp
 
 from modules.iam import Statement
 from modules.storage import AccessLogBuckets
-from tests.unit.modules.scratch import ACCOUNT, of_type, statements, synth
+from tests.helpers import ACCOUNT, of_type, statements, synth
 
 DELIVERY = Statement(sid="Delivery", actions=["s3:PutObject"], principals={"Service": ["delivery.example"]})
 
