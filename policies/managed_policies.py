@@ -20,7 +20,7 @@ ATTACHABLE_MANAGED_POLICIES: tuple[str, ...] = (
     "arn:aws:iam::aws:policy/EC2InstanceProfileForImageBuilder",
     # RDS enhanced monitoring (modules/database.py).
     "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
-    # AWS Config's recorder (stacks/baseline.py).
+    # AWS Config's recorder (stacks/shared/baseline.py).
     "arn:aws:iam::aws:policy/service-role/AWS_ConfigRole",
     # API Gateway's account-level CloudWatch role.
     "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",

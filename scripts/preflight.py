@@ -35,7 +35,7 @@ EDGE_REGION = "us-east-1"  # CloudFront's certificate, WAF and logs
 # Lambda keeps this much concurrency unreserved: 100, or the whole quota when it is below 100
 # (new accounts start at 10, and then AWS refuses any reservation).
 LAMBDA_MIN_UNRESERVED = 100
-TABLESLEUTH_ROTATION_RESERVED = 2  # stacks/tablesleuth.py reserves this for the rotation function
+TABLESLEUTH_ROTATION_RESERVED = 2  # stacks/tablesleuth/stack.py reserves this for the rotation function
 DATABASE_APP_ROLE_RESERVED = 1  # modules/database.py reserves this for the app-role function
 # (tests/stacks/test_preflight_reservations.py holds both equal to the synthesized stacks)
 QUOTA_LAMBDA_CONCURRENCY = "L-B99A9384"

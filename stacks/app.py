@@ -6,13 +6,13 @@ from cdktf import App
 
 from environments.schema import Environment
 from stacks.base import EnvironmentStack
-from stacks.baseline import BaselineStack
-from stacks.bootstrap import BootstrapStack
-from stacks.network import NetworkStack
-from stacks.refactor_app import RefactorAppStack
-from stacks.refactor_data import RefactorDataStack
-from stacks.refactor_edge import RefactorEdgeStack
-from stacks.tablesleuth import TableSleuthStack
+from stacks.refactor.app import RefactorAppStack
+from stacks.refactor.data import RefactorDataStack
+from stacks.refactor.edge import RefactorEdgeStack
+from stacks.shared.baseline import BaselineStack
+from stacks.shared.bootstrap import BootstrapStack
+from stacks.shared.network import NetworkStack
+from stacks.tablesleuth.stack import TableSleuthStack
 
 
 def add_environment(app: App, env: Environment) -> None:

@@ -57,7 +57,7 @@ class PasswordPolicyConfig(StrictModel):
 
 # Service-linked roles that a policy in these stacks names before AWS would create them itself.
 # KMS refuses a key policy whose principal does not exist yet, so the primary-region baseline
-# creates them (stacks/baseline.py), unless the account already has them (adopt_service_linked_roles).
+# creates them (stacks/shared/baseline.py), unless the account already has them (adopt_service_linked_roles).
 # AWS service name -> role name (fixed by AWS).
 SERVICE_LINKED_ROLES = {
     # Named in the TableSleuth host key policy: Auto Scaling creates the hosts' encrypted volumes.
@@ -67,7 +67,7 @@ LinkedRoleService = Literal["autoscaling.amazonaws.com"]
 
 
 class BaselineConfig(StrictModel):
-    """Per account-and-region singletons (stacks/baseline.py): Config, EBS default encryption,
+    """Per account-and-region singletons (stacks/shared/baseline.py): Config, EBS default encryption,
     Session Manager preferences; and, in the primary region, password policy, budget, cost anomalies."""
 
     monthly_budget_usd: float | None = Field(

@@ -81,7 +81,7 @@ class Environment(StrictModel):
         True for the emulator and the development tier: dev is torn down and rebuilt, so its buckets
         must empty on destroy and its secret names must be reusable at once. False for staging and
         production, whose YAML already kept the database and load balancers protected. Terraform
-        state is the one exception (stacks/bootstrap.py): it is kept on every real account.
+        state is the one exception (stacks/shared/bootstrap.py): it is kept on every real account.
         """
         return self.local_aws or self.tier == "development"
 

@@ -11,7 +11,7 @@ from cdktf import App
 
 from environments.loader import available_environments
 from environments.schema import SERVICE_LINKED_ROLES
-from stacks.baseline import BaselineStack
+from stacks.shared.baseline import BaselineStack
 from tests.helpers import resources, synth_stack
 
 ENVS = available_environments()

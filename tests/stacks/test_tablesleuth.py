@@ -18,7 +18,7 @@ from modules.compute_fleet import (
 )
 from modules.image_pipeline import AL2023_PARAMETER
 from scripts.toolchain import project_tool
-from stacks.tablesleuth_host import ami_parameter_name, public_hostname, secret_name
+from stacks.tablesleuth.host import ami_parameter_name, public_hostname, secret_name
 from tests.conftest import resources
 
 ENVS = available_environments()

@@ -25,7 +25,7 @@ import pytest
 
 from environments.loader import load_environments
 from modules.user_data import placeholders, render
-from stacks.tablesleuth_host import CONFIGURE_SCRIPT, INSTALL_SCRIPT, host_values
+from stacks.tablesleuth.host import CONFIGURE_SCRIPT, INSTALL_SCRIPT, host_values
 
 REPO = Path(__file__).resolve().parents[2]
 HOST_WEB_PYTHON = REPO / ".build" / "host-web" / "bin" / "python"

@@ -59,7 +59,7 @@ def test_the_edge_stack_builds_its_web_acl_from_edge_waf(tmp_path):
     from cdktf_cdktf_provider_aws.wafv2_ip_set import Wafv2IpSet
     from cdktf_cdktf_provider_aws.wafv2_web_acl import Wafv2WebAcl
 
-    from stacks.refactor_edge import RefactorEdgeStack
+    from stacks.refactor.edge import RefactorEdgeStack
 
     env = load_changed(tmp_path, "dev", _edge_only_lists)
     stack = RefactorEdgeStack(Testing.app(), env=env)

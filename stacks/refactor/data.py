@@ -24,8 +24,8 @@ from modules.monitoring import alarm_key_grants
 from modules.secure_parameter import OutOfBandSecureParameter
 from modules.security_group import security_group, tcp_egress_to_group
 from stacks.base import EnvironmentStack
-from stacks.network import NetworkStack
-from stacks.refactor_data_access import RefactorDataExports
+from stacks.refactor.data_access import RefactorDataExports
+from stacks.shared.network import NetworkStack
 
 # AWS Backup runs after Aurora's own backup window (03:00-04:00 UTC in prod), daily.
 BACKUP_SCHEDULE = "cron(0 5 * * ? *)"

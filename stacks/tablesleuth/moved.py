@@ -9,7 +9,7 @@ construct moves everything in it. The stack declares each with `KeepsAddresses.m
 from __future__ import annotations
 
 MOVES = {
-    # stacks/tablesleuth_front_door.py
+    # stacks/tablesleuth/front_door.py
     "front-door/zone": "zone",
     "front-door/certificate/certificate": "certificate",
     "front-door/certificate/validation-0": "certificate-validation-record",

@@ -8,7 +8,7 @@ region, on the VPC of <env>-tablesleuth-network-<region>. A composition of modul
   rotated by a function; the host role can read and write this one secret only;
 - the front door (modules/load_balancer.py, certificate.py, waf.py): an ALB with HTTPS (TLS 1.3)
   to the app port, internal unless configured public, then behind the same WAF as the API;
-- operations (stacks/tablesleuth_monitoring.py): alarms to an encrypted topic, a dashboard.
+- operations (stacks/tablesleuth/monitoring.py): alarms to an encrypted topic, a dashboard.
 
 No AWS Backup: nothing on a host is data. The tables stay in S3 and Glue, the password in Secrets
 Manager, the software in the AMI and user data; hosts and their volumes are replaced by every
@@ -38,9 +38,9 @@ from modules.rotated_secret import RotatedSecret, SecretRotation
 from modules.user_data import placeholders, render, render_scripts
 from stacks.addressing import KeepsAddresses
 from stacks.base import EnvironmentStack
-from stacks.baseline import BaselineStack
-from stacks.tablesleuth_front_door import TableSleuthFrontDoor
-from stacks.tablesleuth_host import (
+from stacks.shared.baseline import BaselineStack
+from stacks.tablesleuth.front_door import TableSleuthFrontDoor
+from stacks.tablesleuth.host import (
     CONFIGURE_SCRIPT,
     INSTALL_SCRIPT,
     ami_parameter_name,
@@ -48,8 +48,8 @@ from stacks.tablesleuth_host import (
     host_values,
     secret_name,
 )
-from stacks.tablesleuth_monitoring import TableSleuthMonitoring
-from stacks.tablesleuth_moved import MOVES
+from stacks.tablesleuth.monitoring import TableSleuthMonitoring
+from stacks.tablesleuth.moved import MOVES
 
 
 class TableSleuthStack(KeepsAddresses, EnvironmentStack):

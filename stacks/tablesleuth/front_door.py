@@ -16,7 +16,7 @@ from modules.network import Network
 from modules.storage import AccessLogBuckets
 from modules.waf import WebAcl
 from stacks.base import EnvironmentStack
-from stacks.tablesleuth_host import public_hostname
+from stacks.tablesleuth.host import public_hostname
 
 HEALTH_CHECK_PATH = "/health"
 # Requests per client IP per 5 minutes before the WAF blocks: the API's default (environments/*.yaml).

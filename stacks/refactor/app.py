@@ -27,12 +27,12 @@ from modules.storage import AccessLogBuckets
 from modules.waf import WebAcl
 from stacks.addressing import KeepsAddresses
 from stacks.base import EnvironmentStack
-from stacks.refactor_data_access import data_environment, documents_statements, task_statements
-from stacks.refactor_monitoring import RefactorMonitoring
+from stacks.refactor.data_access import data_environment, documents_statements, task_statements
+from stacks.refactor.monitoring import RefactorMonitoring
 
 if TYPE_CHECKING:
-    from stacks.network import NetworkStack
-    from stacks.refactor_data import RefactorDataExports
+    from stacks.refactor.data import RefactorDataExports
+    from stacks.shared.network import NetworkStack
 
 CONTAINER_PORT = 8080
 HEALTH_CHECK_PATH = "/health"

@@ -1,0 +1,1 @@
+"""tablesleuth stacks."""
