@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import re
@@ -47,10 +48,8 @@ def test_named_classes_arguments_and_tests_exist():
                 parameters |= {n for n, _ in inspect.getmembers(obj, inspect.isfunction)}
                 parameters |= set(getattr(obj, "__dataclass_fields__", {}))
             for target in targets:
-                try:
+                with contextlib.suppress(TypeError, ValueError):  # builtins without a signature
                     parameters |= set(inspect.signature(target).parameters)
-                except (TypeError, ValueError):
-                    pass
         for argument in _names(arguments):
             bare = argument.removesuffix("()").removesuffix("(specs)")
             if bare.rstrip("*").rstrip("_") and not any(p.startswith(bare.rstrip("*")) for p in parameters):
