@@ -6,7 +6,7 @@ from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate
 from cdktf_cdktf_provider_aws.route53_record import Route53Record
 
 from modules.certificate import DnsValidatedCertificate
-from tests.helpers import of_type, synth
+from tests.helpers import of_type, resources, scratch_stack, synth, synth_stack
 
 
 def test_each_validation_record_is_looked_up_by_its_domain_not_by_position():
@@ -24,3 +24,16 @@ def test_each_validation_record_is_looked_up_by_its_domain_not_by_position():
         assert f'o.domain_name == "{name}"' in record["records"][0]
     (cert,) = of_type(out, AcmCertificate.TF_RESOURCE_TYPE).values()
     assert cert["lifecycle"]["create_before_destroy"] is True
+
+
+def test_certificate_validates_every_name_by_dns():
+    stack = scratch_stack()
+    DnsValidatedCertificate(
+        stack, "c", domain_name="api.example.com", alternative_names=["b.example.com"], zone_id="Z1"
+    )
+    out = synth_stack(stack)
+    records = resources(out, Route53Record.TF_RESOURCE_TYPE)
+    assert len(records) == 2
+    assert {'o.domain_name == "api.example.com"' in r["name"] for r in records} == {True, False}
+    (validation,) = out["resource"]["aws_acm_certificate_validation"].values()
+    assert len(validation["validation_record_fqdns"]) == 2

@@ -1,6 +1,9 @@
-"""modules/encryption.py: the key policy grants for CloudWatch Logs and EC2 Auto Scaling."""
+"""modules/encryption.py: a rotating key scoped to its account, and the key policy grants for CloudWatch
+Logs and EC2 Auto Scaling."""
 
 from __future__ import annotations
+
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
 
 from modules.encryption import SERVICE_KEY_ACTIONS, EncryptionKey
 from tests.helpers import ACCOUNT, REGION, statements, synth
@@ -41,3 +44,24 @@ def test_auto_scaling_may_use_the_key_and_grant_it_to_aws_resources_only():
     assert use["actions"] == list(SERVICE_KEY_ACTIONS)
     assert grant["actions"] == ["kms:CreateGrant"]
     assert {"test": "Bool", "variable": "kms:GrantIsForAWSResource", "values": ["true"]} in grant["condition"]
+
+
+def test_key_rotates_and_the_root_statement_is_scoped_to_the_account():
+    out = synth(
+        lambda s: EncryptionKey(
+            s,
+            "key",
+            alias="a",
+            description="d",
+            account_id=ACCOUNT,
+            service_grants=[EncryptionKey.service_grant("Logs", "logs.us-east-2.amazonaws.com")],
+        )
+    )
+    (key,) = out["resource"][KmsKey.TF_RESOURCE_TYPE].values()
+    assert key["enable_key_rotation"] is True
+    (doc,) = out["data"]["aws_iam_policy_document"].values()
+    root, logs = doc["statement"]
+    assert root["principals"] == [{"type": "AWS", "identifiers": [f"arn:aws:iam::{ACCOUNT}:root"]}]
+    assert root["condition"] == [{"test": "StringEquals", "variable": "kms:CallerAccount", "values": [ACCOUNT]}]
+    assert logs["principals"] == [{"type": "Service", "identifiers": ["logs.us-east-2.amazonaws.com"]}]
+    assert "kms:*" not in logs["actions"]
