@@ -149,12 +149,20 @@ drift: setup ## exit 0 when nothing would change, 2 when something would (ENV=x)
 destroy: setup ## destroy an environment's stacks in reverse order (ENV=x)
 	$(RUN) -m scripts.ops destroy $(DEPLOY_ENV)
 
-test: setup $(ACTIONLINT) graphviz $(HOST_WEB) ## lint (ruff, actionlint), then the whole suite: unit, stacks, terraform, integration, bad input
+# What the suite needs installed. They are independent installs (pipenv, npm, three tool venvs,
+# a Debian package), so `make test` builds them at once: on a fresh 2-core machine about 1.5
+# minutes instead of 4.5 one after another. Output is grouped per target (-O), never interleaved.
+TEST_TOOLS := setup $(ACTIONLINT) graphviz $(HOST_WEB)
+INSTALL_AT_ONCE := --no-print-directory -j 6 --output-sync=target
+
+test: ## lint (ruff, actionlint), then the whole suite: unit, stacks, terraform, integration, bad input
+	@$(MAKE) $(INSTALL_AT_ONCE) $(TEST_TOOLS)
 	$(PIPENV) run ruff check .
 	$(LINT_WORKFLOWS)
 	$(PIPENV) run pytest -n $(TEST_WORKERS) --dist $(TEST_DIST)
 
-test-fast: setup graphviz $(HOST_WEB) ## everything but the deploy-to-moto integration tests
+test-fast: ## everything but the deploy-to-moto integration tests
+	@$(MAKE) $(INSTALL_AT_ONCE) setup graphviz $(HOST_WEB)
 	$(PIPENV) run pytest -n $(TEST_WORKERS) --dist $(TEST_DIST) -m "not integration"
 
 lint: setup $(ACTIONLINT) ## ruff and actionlint

@@ -54,3 +54,21 @@ def test_a_modules_tests_run_on_one_worker_under_the_makefiles_mode(tmp_path: Pa
     workers = (tmp_path / "workers.txt").read_text().split()
     assert len(workers) == 6
     assert len(set(workers)) == 1, f"one module's tests ran on several workers: {sorted(set(workers))}"
+
+
+def test_make_test_installs_its_independent_tools_at_once():
+    """A fresh machine's set-up (pipenv, npm, the checkov, actionlint and host-web venvs, Graphviz)
+    was 4.5 minutes one after another and about 1.5 at once: `make test` runs them as one parallel
+    sub-make, and the suite itself only after all of them."""
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    (flags,) = re.findall(r"^INSTALL_AT_ONCE := (.*)$", makefile, flags=re.M)
+    assert re.search(r"-j ?[2-9]", flags) and "--output-sync" in flags
+    (tools,) = re.findall(r"^TEST_TOOLS := (.*)$", makefile, flags=re.M)
+    assert set(tools.split()) == {"setup", "$(ACTIONLINT)", "graphviz", "$(HOST_WEB)"}
+    for target, installs in (("test", "$(TEST_TOOLS)"), ("test-fast", "setup graphviz $(HOST_WEB)")):
+        (header, recipe) = re.findall(rf"^({target}:.*)\n((?:\t.*\n)+)", makefile, flags=re.M)[0]
+        first, *rest = recipe.splitlines()
+        assert first == f"\t@$(MAKE) $(INSTALL_AT_ONCE) {installs}", target
+        assert "pytest" in rest[-1], target
+        # No prerequisite on the target line: make would build those one by one before the recipe.
+        assert header.split("##")[0].strip() == f"{target}:", target
