@@ -65,7 +65,9 @@ def _ops(outdir: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def _row(out: str, stack: str) -> list[str]:
-    (line,) = [line for line in out.splitlines() if line.startswith(f"  {stack} ")]
+    """The stack's row in the run's closing table (a deploy's checkov summary above lists stacks too)."""
+    table = out[out.rindex(" stack(s), JOBS=") :]
+    (line,) = [line for line in table.splitlines() if line.startswith(f"  {stack} ")]
     return line.split()
 
 
@@ -74,7 +76,41 @@ def _tf(outdir: Path, stack: str) -> Terraform:
     return Terraform(outdir / "stacks" / stack, extra_env={"TF_DATA_DIR": str(BUILD_DIR / "tfdata" / "state" / stack)})
 
 
+def _apply_all(outdir: Path) -> None:
+    for stack in DEPS:
+        tf = _tf(outdir, stack)
+        tf.init("-reconfigure")
+        tf.run("apply", "-auto-approve", "-input=false", "-no-color")
+
+
 def test_a_failing_stack_in_the_middle_skips_its_dependents_and_the_rest_finish(tmp_path):
+    # An ordered verb on stand-ins: destroy walks the graph in reverse, so local-a (which local-b
+    # depends on) must wait for local-b's destroy. (deploy would first stop at the checkov gate,
+    # which refuses stand-ins it has no check for.)
+    failing = {
+        "input": "b",
+        "provisioner": [{"local-exec": {"when": "destroy", "command": "echo planted >&2; exit 1"}}],
+    }
+    _write_stacks(tmp_path, {"local-b": failing})
+    _apply_all(tmp_path)
+    result = _ops(tmp_path, "destroy", "local")
+    out = result.stdout
+    assert result.returncode == 1, out + result.stderr
+    assert _row(out, "local-b")[1] == "FAILED"
+    assert _row(out, "local-a")[1] == "skipped"
+    assert "[local-a] skipped because local-b FAILED" in out
+    # The others ran to the end.
+    assert _row(out, "local-c")[1] == "ok" and _row(out, "local-d")[1] == "ok"
+    assert "[local-b] error: terraform destroy failed for local-b" in out and "planted" in out
+    assert "exit 1: something failed" in out
+    for stack, left in (("local-a", 1), ("local-b", 1), ("local-c", 0), ("local-d", 0)):
+        state = json.loads((tmp_path / "state" / f"{stack}.tfstate").read_text())
+        assert len(state["resources"]) == left, stack
+
+
+def test_plan_and_drift_change_nothing_so_no_stack_waits_for_or_skips_on_another(tmp_path):
+    """A read-only verb runs every stack at once: local-c plans although local-b, which it
+    depends on, fails (a deploy skips it, above)."""
     failing = {
         "input": "b",
         "lifecycle": {"precondition": [{"condition": '${terraform.workspace == "never"}', "error_message": "planted"}]},
@@ -84,21 +120,18 @@ def test_a_failing_stack_in_the_middle_skips_its_dependents_and_the_rest_finish(
     out = result.stdout
     assert result.returncode == 1, out + result.stderr
     assert _row(out, "local-b")[1] == "FAILED"
-    assert _row(out, "local-c")[1] == "skipped"
-    assert "[local-c] skipped because local-b FAILED" in out
-    # The others ran to the end (nothing applied yet, so each would create its resource).
-    assert _row(out, "local-a")[1] == "drift" and _row(out, "local-d")[1] == "drift"
-    assert "[local-b] error: terraform plan failed for local-b" in out and "planted" in out
-    assert "exit 1: something failed" in out
+    # Nothing applied yet, so every other stack would create its resource.
+    assert [_row(out, s)[1] for s in ("local-a", "local-c", "local-d")] == ["drift"] * 3
+    assert "[local-c] started\n" in out  # not "started (after local-b)"
 
 
 def test_a_lock_held_by_another_run_is_named_with_its_force_unlock_command(tmp_path):
     _write_stacks(tmp_path, {})
+    _apply_all(tmp_path)
     tf = _tf(tmp_path, "local-b")
-    tf.init("-reconfigure")
     # Another run holds local-b's lock while it waits at its confirmation prompt.
     holder = subprocess.Popen(
-        [tf.binary, "apply", "-no-color"],
+        [tf.binary, "apply", "-no-color", "-replace=terraform_data.r"],
         cwd=tf.workdir,
         env={**tf.env, "TF_INPUT": "1"},
         stdin=subprocess.PIPE,
@@ -113,14 +146,14 @@ def test_a_lock_held_by_another_run_is_named_with_its_force_unlock_command(tmp_p
             time.sleep(0.2)
         assert lock_info.is_file(), "the holder never took the lock"
         lock_id = json.loads(lock_info.read_text())["ID"]
-        result = _ops(tmp_path, "drift", "local")
+        result = _ops(tmp_path, "destroy", "local")
     finally:
         holder.communicate("no\n", timeout=120)
     out = result.stdout
     assert result.returncode == 1, out + result.stderr
     assert _row(out, "local-b")[1] == "LOCKED"
-    assert _row(out, "local-c")[1] == "skipped"
-    assert _row(out, "local-d")[1] == "drift"
+    assert _row(out, "local-a")[1] == "skipped"  # destroy: local-a waits for local-b
+    assert _row(out, "local-c")[1] == "ok" and _row(out, "local-d")[1] == "ok"
     assert f"[local-b] error: the state of local-b is locked by another run: ID {lock_id}" in out
     data_dir = BUILD_DIR / "tfdata" / "state" / "local-b"
     assert f"TF_DATA_DIR={data_dir} terraform -chdir={tmp_path / 'stacks' / 'local-b'} force-unlock {lock_id}" in out
