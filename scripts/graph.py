@@ -32,8 +32,8 @@ FAILED, LOCKED, SKIPPED, INTERRUPTED = "FAILED", "LOCKED", "skipped", "interrupt
 NOT_STARTED, RUNNING = "not started", "running"
 SUCCESS = {OK, DRIFT, KEPT}
 
-# Four, because the widest level of an environment's graph here is three to four stacks (after
-# baseline: both networks and edge; then data, tablesleuth and edge), so more would rarely run;
+# Four, because the widest level of an environment's graph here is four stacks (after bootstrap:
+# the baseline, both networks and edge; then data and TableSleuth), so more would rarely run;
 # each stack's Terraform waits on AWS, not the CPU, so 2 cores are not the limit, but each holds
 # a Terraform plus an AWS provider process of a few hundred MB while planning.
 DEFAULT_JOBS = 4

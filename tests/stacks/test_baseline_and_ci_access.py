@@ -14,16 +14,25 @@ ENVS = available_environments()
 
 
 @pytest.mark.parametrize("env_name", ENVS)
-def test_one_baseline_per_workload_region_and_it_deploys_first(env_name, environments, manifest, synth_dir):
+def test_one_baseline_per_workload_region_and_only_its_users_wait_for_it(env_name, environments, manifest, synth_dir):
+    """The stacks that use what a baseline makes deploy after it: refactor-app (API Gateway's
+    account logging role) and each TableSleuth host (its region's Session Manager log group and
+    key, the Auto Scaling service-linked role). Networks, data and edge use nothing of it, and
+    waiting put a whole baseline apply on the deploy's longest chain."""
     env = environments[env_name]
     baselines = sorted(n for n in manifest if n.startswith(f"{env_name}-baseline-"))
     assert baselines == sorted(f"{env_name}-baseline-{r}" for r in env.workload_regions)
     order = [s.name for s in synthesized.deploy_order(synthesized.load(synth_dir), env_name)]
+    primary = f"{env_name}-baseline-{env.primary_region}"
+    users = {f"{env_name}-refactor-app": primary} | {
+        f"{env_name}-tablesleuth-{r}": f"{env_name}-baseline-{r}" for r in env.networks.get("tablesleuth", {})
+    }
+    for user, baseline in users.items():
+        assert baseline in manifest[user]["dependencies"], user
+        assert order.index(baseline) < order.index(user), user
     for name in manifest:
-        if name.startswith(f"{env_name}-") and "-network-" in name:
-            region = name.rsplit("-network-", 1)[1]
-            assert f"{env_name}-baseline-{region}" in manifest[name]["dependencies"]
-            assert order.index(f"{env_name}-baseline-{region}") < order.index(name)
+        if name.startswith(f"{env_name}-") and ("-network-" in name or name.endswith(("-refactor-data", "-edge"))):
+            assert not [d for d in manifest[name]["dependencies"] if "-baseline-" in d], name
 
 
 @pytest.mark.parametrize("env_name", ENVS)

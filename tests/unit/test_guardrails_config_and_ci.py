@@ -66,7 +66,8 @@ def test_ci_matrix_plans_every_non_production_stack_in_deploy_order(synth_dir, m
     assert {row["env"] for row in include} == {"dev", "staging"}
     dev = [row["stack"] for row in include if row["env"] == "dev"]
     assert dev[0] == "dev-bootstrap"
-    assert dev.index("dev-baseline-us-east-2") < dev.index("dev-refactor-network-us-east-2")
+    assert dev.index("dev-baseline-us-east-2") < dev.index("dev-refactor-app")
+    assert dev.index("dev-refactor-network-us-east-2") < dev.index("dev-refactor-data") < dev.index("dev-refactor-app")
 
 
 def test_plan_summary_counts_changes_and_calls_out_destruction(tmp_path):
