@@ -23,6 +23,7 @@ from environments.loader import load_environments
 from scripts import local_aws
 from scripts.paths import PLAN_ROOT
 from scripts.toolchain import BUILD_DIR, REPO_ROOT, Terraform
+from tests.helpers import yield_cpu_to
 
 # One worker: under `pytest -n N --dist loadfile` (make test) the whole deploy runs on one
 # worker, in order, while the CPU-bound layers run on the others.
@@ -30,6 +31,13 @@ pytestmark = [pytest.mark.integration]
 
 ENV = load_environments(["local"])[0]
 NETWORK_STACK = f"local-refactor-network-{ENV.primary_region}"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def critical_path_first():
+    """This module is the suite's longest path: the other workers run beside it at a lower priority."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        yield_cpu_to(os.getpid(), os.getppid())
 
 
 @pytest.fixture(scope="module")

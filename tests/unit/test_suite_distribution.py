@@ -8,6 +8,7 @@ Makefile's own distribution mode on a stand-in module and checks where its tests
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from scripts import bench
 from scripts.paths import REPO_ROOT
+from tests.helpers import SIBLING_NICENESS, yield_cpu_to
 
 
 def _makefile_dist() -> str:
@@ -72,3 +74,21 @@ def test_make_test_installs_its_independent_tools_at_once():
         assert "pytest" in rest[-1], target
         # No prerequisite on the target line: make would build those one by one before the recipe.
         assert header.split("##")[0].strip() == f"{target}:", target
+
+
+def test_the_integration_worker_lowers_only_its_siblings_priority():
+    """tests.helpers.yield_cpu_to, as the integration module calls it: the other children of the
+    same parent (here: of this process) go to nice 10, the caller keeps its own."""
+    children = [subprocess.Popen(["sleep", "30"]) for _ in range(3)]
+    try:
+        me, *siblings = children
+        before = os.getpriority(os.PRIO_PROCESS, me.pid)
+        lowered = yield_cpu_to(me.pid, os.getpid())
+        assert {c.pid for c in siblings} <= set(lowered) and me.pid not in lowered
+        for child in siblings:
+            assert os.getpriority(os.PRIO_PROCESS, child.pid) == max(before, SIBLING_NICENESS)
+        assert os.getpriority(os.PRIO_PROCESS, me.pid) == before
+    finally:
+        for child in children:
+            child.kill()
+            child.wait()
