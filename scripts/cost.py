@@ -51,36 +51,92 @@ NOT_PRICED: dict[str, str] = {
 
 # No charge for the resource itself; where it causes a charge, the line that carries it is named.
 FREE: dict[str, str] = {
-    **{t: "IAM has no charge" for t in (
-        "aws_iam_role", "aws_iam_role_policy", "aws_iam_role_policy_attachment", "aws_iam_policy",
-        "aws_iam_instance_profile", "aws_iam_openid_connect_provider", "aws_iam_account_password_policy",
-        "aws_iam_service_linked_role", "aws_iam_user", "aws_iam_policy_attachment")},
-    **{t: "VPC plumbing has no charge (NAT, endpoints and addresses are priced)" for t in (
-        "aws_vpc", "aws_subnet", "aws_route", "aws_route_table", "aws_route_table_association",
-        "aws_internet_gateway", "aws_default_security_group", "aws_security_group",
-        "aws_security_group_rule", "aws_vpc_security_group_ingress_rule",
-        "aws_vpc_security_group_egress_rule", "aws_default_network_acl", "aws_default_route_table",
-        "aws_network_acl", "aws_network_acl_rule")},
+    **{
+        t: "IAM has no charge"
+        for t in (
+            "aws_iam_role",
+            "aws_iam_role_policy",
+            "aws_iam_role_policy_attachment",
+            "aws_iam_policy",
+            "aws_iam_instance_profile",
+            "aws_iam_openid_connect_provider",
+            "aws_iam_account_password_policy",
+            "aws_iam_service_linked_role",
+            "aws_iam_user",
+            "aws_iam_policy_attachment",
+        )
+    },
+    **{
+        t: "VPC plumbing has no charge (NAT, endpoints and addresses are priced)"
+        for t in (
+            "aws_vpc",
+            "aws_subnet",
+            "aws_route",
+            "aws_route_table",
+            "aws_route_table_association",
+            "aws_internet_gateway",
+            "aws_default_security_group",
+            "aws_security_group",
+            "aws_security_group_rule",
+            "aws_vpc_security_group_ingress_rule",
+            "aws_vpc_security_group_egress_rule",
+            "aws_default_network_acl",
+            "aws_default_route_table",
+            "aws_network_acl",
+            "aws_network_acl_rule",
+        )
+    },
     "aws_flow_log": "priced as ingestion on its destination log group",
     "aws_kms_alias": "aliases are free; the key is priced",
     "aws_acm_certificate": "public ACM certificates are free",
     "aws_acm_certificate_validation": "no resource at AWS",
-    **{t: "bucket configuration has no charge; the bucket's storage and requests are priced" for t in (
-        "aws_s3_bucket_lifecycle_configuration", "aws_s3_bucket_logging", "aws_s3_bucket_notification",
-        "aws_s3_bucket_ownership_controls", "aws_s3_bucket_policy", "aws_s3_bucket_public_access_block",
-        "aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_versioning",
-        "aws_s3_bucket_cors_configuration", "aws_s3_bucket_acl")},
-    **{t: "API Gateway configuration; requests and the cache are priced on the API and stage" for t in (
-        "aws_api_gateway_account", "aws_api_gateway_api_key", "aws_api_gateway_authorizer",
-        "aws_api_gateway_base_path_mapping", "aws_api_gateway_deployment", "aws_api_gateway_domain_name",
-        "aws_api_gateway_integration", "aws_api_gateway_integration_response", "aws_api_gateway_method",
-        "aws_api_gateway_method_response", "aws_api_gateway_method_settings",
-        "aws_api_gateway_request_validator", "aws_api_gateway_resource", "aws_api_gateway_usage_plan",
-        "aws_api_gateway_usage_plan_key", "aws_api_gateway_gateway_response")},
+    **{
+        t: "bucket configuration has no charge; the bucket's storage and requests are priced"
+        for t in (
+            "aws_s3_bucket_lifecycle_configuration",
+            "aws_s3_bucket_logging",
+            "aws_s3_bucket_notification",
+            "aws_s3_bucket_ownership_controls",
+            "aws_s3_bucket_policy",
+            "aws_s3_bucket_public_access_block",
+            "aws_s3_bucket_server_side_encryption_configuration",
+            "aws_s3_bucket_versioning",
+            "aws_s3_bucket_cors_configuration",
+            "aws_s3_bucket_acl",
+        )
+    },
+    **{
+        t: "API Gateway configuration; requests and the cache are priced on the API and stage"
+        for t in (
+            "aws_api_gateway_account",
+            "aws_api_gateway_api_key",
+            "aws_api_gateway_authorizer",
+            "aws_api_gateway_base_path_mapping",
+            "aws_api_gateway_deployment",
+            "aws_api_gateway_domain_name",
+            "aws_api_gateway_integration",
+            "aws_api_gateway_integration_response",
+            "aws_api_gateway_method",
+            "aws_api_gateway_method_response",
+            "aws_api_gateway_method_settings",
+            "aws_api_gateway_request_validator",
+            "aws_api_gateway_resource",
+            "aws_api_gateway_usage_plan",
+            "aws_api_gateway_usage_plan_key",
+            "aws_api_gateway_gateway_response",
+        )
+    },
     "aws_api_gateway_vpc_link": "a REST VPC link has no charge of its own; its NLB is priced",
-    **{t: "scaling configuration has no charge" for t in (
-        "aws_appautoscaling_policy", "aws_appautoscaling_target", "aws_autoscaling_policy",
-        "aws_autoscaling_schedule", "aws_launch_template")},
+    **{
+        t: "scaling configuration has no charge"
+        for t in (
+            "aws_appautoscaling_policy",
+            "aws_appautoscaling_target",
+            "aws_autoscaling_policy",
+            "aws_autoscaling_schedule",
+            "aws_launch_template",
+        )
+    },
     "aws_backup_selection": "priced as storage in the plan's vaults",
     "aws_budgets_budget": "budgets without actions are free",
     "aws_ce_anomaly_monitor": "Cost Anomaly Detection is free",
@@ -103,9 +159,15 @@ FREE: dict[str, str] = {
     "aws_elasticache_subnet_group": "no charge",
     "aws_elasticache_user": "no charge",
     "aws_elasticache_user_group": "no charge",
-    **{t: "Image Builder configuration is free; builds are listed on the pipeline" for t in (
-        "aws_imagebuilder_component", "aws_imagebuilder_distribution_configuration",
-        "aws_imagebuilder_image_recipe", "aws_imagebuilder_infrastructure_configuration")},
+    **{
+        t: "Image Builder configuration is free; builds are listed on the pipeline"
+        for t in (
+            "aws_imagebuilder_component",
+            "aws_imagebuilder_distribution_configuration",
+            "aws_imagebuilder_image_recipe",
+            "aws_imagebuilder_infrastructure_configuration",
+        )
+    },
     "aws_lambda_permission": "no charge",
     "aws_lb_listener": "priced in the load balancer's hours and LCUs",
     "aws_lb_target_group": "priced in the load balancer's hours and LCUs",
@@ -314,12 +376,25 @@ def price_environment(env: str, stacks: list[Stack], prices: Prices, usage: Usag
                     on_demand = tasks
                 spot = tasks - on_demand
                 per_task = f"{vcpu:g} vCPU/{mem:g} GB"
-                add((f"{on_demand:g} on-demand task(s) of {per_task}",
-                     on_demand * H * (vcpu * prices("fargate.vcpu_hour", reg) + mem * prices("fargate.gb_hour", reg))))
+                add(
+                    (
+                        f"{on_demand:g} on-demand task(s) of {per_task}",
+                        on_demand
+                        * H
+                        * (vcpu * prices("fargate.vcpu_hour", reg) + mem * prices("fargate.gb_hour", reg)),
+                    )
+                )
                 if spot > 0:
-                    add((f"{spot:g} spot task(s)",
-                         spot * H * (vcpu * prices("fargate_spot.vcpu_hour", reg)
-                                     + mem * prices("fargate_spot.gb_hour", reg))))
+                    add(
+                        (
+                            f"{spot:g} spot task(s)",
+                            spot
+                            * H
+                            * (
+                                vcpu * prices("fargate_spot.vcpu_hour", reg) + mem * prices("fargate_spot.gb_hour", reg)
+                            ),
+                        )
+                    )
             elif t == "aws_rds_cluster":
                 gb = usage.get("aurora", "storage_gb", r)
                 io = usage.get("aurora", "io_million", r)
@@ -336,7 +411,8 @@ def price_environment(env: str, stacks: list[Stack], prices: Prices, usage: Usag
                 add((f"{acu:g} ACU average", prices("aurora.acu_hour", reg) * H * acu))
             elif t == "aws_elasticache_replication_group":
                 nodes = _num(v.get("num_cache_clusters")) or (
-                    _num(v.get("num_node_groups"), 1) * (1 + _num(v.get("replicas_per_node_group"))))
+                    _num(v.get("num_node_groups"), 1) * (1 + _num(v.get("replicas_per_node_group")))
+                )
                 node = v.get("node_type")
                 add((f"{nodes:g} x {node}", prices(f"elasticache.{node}", reg) * H * nodes))
             elif t == "aws_autoscaling_group":
@@ -396,8 +472,7 @@ def price_environment(env: str, stacks: list[Stack], prices: Prices, usage: Usag
                 add((f"{gb:g} GB out", prices("cloudfront.gb_out", reg) * gb))
                 add((f"{req:g} M HTTPS requests", prices("cloudfront.https_requests_10k", reg) * req * 100))
             elif t == "aws_cloudwatch_metric_alarm":
-                metrics = 1 if v.get("metric_name") else sum(
-                    1 for q in v.get("metric_query") or [] if q.get("metric"))
+                metrics = 1 if v.get("metric_name") else sum(1 for q in v.get("metric_query") or [] if q.get("metric"))
                 add((f"{max(metrics, 1)} metric(s)", prices("cloudwatch.alarm_metric_month", reg) * max(metrics, 1)))
             elif t == "aws_cloudwatch_dashboard":
                 add(("dashboard", prices("cloudwatch.dashboard_month", reg)))
@@ -406,8 +481,12 @@ def price_environment(env: str, stacks: list[Stack], prices: Prices, usage: Usag
                 days = _num(v.get("retention_in_days"))
                 months = min(days / 30, 12) if days else 12  # never-expiring: a year's volume
                 add((f"{gb:g} GB ingested", prices("cloudwatch.logs_ingest_gb", reg) * gb))
-                add((f"{gb * months:.1f} GB stored ({int(days) or 'no'} day retention)",
-                     prices("cloudwatch.logs_storage_gb_month", reg) * gb * months))
+                add(
+                    (
+                        f"{gb * months:.1f} GB stored ({int(days) or 'no'} day retention)",
+                        prices("cloudwatch.logs_storage_gb_month", reg) * gb * months,
+                    )
+                )
             elif t == "aws_secretsmanager_secret":
                 calls = usage.get("secrets", "api_10k", r)
                 add(("secret", prices("secretsmanager.secret_month", reg)))
@@ -416,8 +495,12 @@ def price_environment(env: str, stacks: list[Stack], prices: Prices, usage: Usag
                 items = usage.get("config", "items", r)
                 mode = _one(v.get("recording_mode")) or {}
                 daily = str(mode.get("recording_frequency", "CONTINUOUS")).upper() == "DAILY"
-                add((f"{items:g} configuration items{' (daily)' if daily else ''}",
-                     prices("config.item_daily" if daily else "config.item", reg) * items))
+                add(
+                    (
+                        f"{items:g} configuration items{' (daily)' if daily else ''}",
+                        prices("config.item_daily" if daily else "config.item", reg) * items,
+                    )
+                )
             elif t == "aws_config_config_rule":
                 ev = usage.get("config", "evaluations_per_rule", r)
                 add((f"{ev:g} evaluations", prices("config.rule_evaluation", reg) * ev))
@@ -470,8 +553,12 @@ def price_environment(env: str, stacks: list[Stack], prices: Prices, usage: Usag
                 if tier == "PLUS":
                     add((f"{mau:g} MAU (Plus)", prices("cognito.plus_mau", reg) * mau))
                 else:
-                    add((f"{mau:g} MAU (Essentials, 10,000 free)",
-                         prices("cognito.essentials_mau", reg) * max(mau - 10000, 0)))
+                    add(
+                        (
+                            f"{mau:g} MAU (Essentials, 10,000 free)",
+                            prices("cognito.essentials_mau", reg) * max(mau - 10000, 0),
+                        )
+                    )
             elif t == "aws_ssm_parameter":
                 if str(v.get("tier", "Standard")) == "Advanced":
                     add(("Advanced parameter", prices("ssm.advanced_parameter_month", reg)))
@@ -482,9 +569,11 @@ def price_environment(env: str, stacks: list[Stack], prices: Prices, usage: Usag
                 lines.append(line)
     if unknown:
         raise KeyError(
-            "resource types in no list of scripts/cost.py: " + ", ".join(sorted(set(unknown)))
+            "resource types in no list of scripts/cost.py: "
+            + ", ".join(sorted(set(unknown)))
             + ". Price them (a row in cost/prices.yaml and a branch in price_environment), or add them to"
-            " FREE or NOT_PRICED with the reason")
+            " FREE or NOT_PRICED with the reason"
+        )
     return lines, not_priced
 
 
@@ -495,12 +584,19 @@ def budgets(stacks: list[Stack]) -> list[dict]:
         for r in s.resources:
             if r.type != "aws_budgets_budget":
                 continue
-            actual = [n for n in r.values.get("notification") or [] if n.get("notification_type") == "ACTUAL"
-                      and n.get("threshold_type", "PERCENTAGE") == "PERCENTAGE"]
-            found.append({
-                "stack": s.name, "address": r.address, "limit": _num(r.values.get("limit_amount")),
-                "lowest_actual_alert_percent": min((_num(n.get("threshold")) for n in actual), default=100.0),
-            })
+            actual = [
+                n
+                for n in r.values.get("notification") or []
+                if n.get("notification_type") == "ACTUAL" and n.get("threshold_type", "PERCENTAGE") == "PERCENTAGE"
+            ]
+            found.append(
+                {
+                    "stack": s.name,
+                    "address": r.address,
+                    "limit": _num(r.values.get("limit_amount")),
+                    "lowest_actual_alert_percent": min((_num(n.get("threshold")) for n in actual), default=100.0),
+                }
+            )
     return found
 
 
@@ -515,8 +611,7 @@ def estimate(env: str, outdir: Path | None = None, plan_dir: Path | None = None)
     checks = []
     for b in budgets(stacks):
         alert_at = b["limit"] * b["lowest_actual_alert_percent"] / 100
-        checks.append({**b, "alert_at": round(alert_at, 2), "estimate": round(total, 2),
-                       "ok": alert_at >= total})
+        checks.append({**b, "alert_at": round(alert_at, 2), "estimate": round(total, 2), "ok": alert_at >= total})
     return {
         "environment": env,
         "currency": "USD",
@@ -526,19 +621,28 @@ def estimate(env: str, outdir: Path | None = None, plan_dir: Path | None = None)
         "total_monthly": round(total, 2),
         "stacks": {k: round(v, 2) for k, v in sorted(per_stack.items())},
         "resources": [
-            {"stack": ln.stack, "address": ln.address, "type": ln.type, "region": ln.region,
-             "monthly": round(ln.monthly, 2), "parts": [{"what": w, "monthly": round(c, 2)} for w, c in ln.parts]}
+            {
+                "stack": ln.stack,
+                "address": ln.address,
+                "type": ln.type,
+                "region": ln.region,
+                "monthly": round(ln.monthly, 2),
+                "parts": [{"what": w, "monthly": round(c, 2)} for w, c in ln.parts],
+            }
             for ln in sorted(lines, key=lambda x: (x.stack, -x.monthly, x.address))
         ],
-        "not_priced": [{"stack": ln.stack, "address": ln.address, "type": ln.type, "why": ln.note}
-                       for ln in not_priced],
+        "not_priced": [
+            {"stack": ln.stack, "address": ln.address, "type": ln.type, "why": ln.note} for ln in not_priced
+        ],
         "budgets": checks,
     }
 
 
 def render_text(report: dict) -> str:
-    out = [f"Monthly cost estimate: {report['environment']} (USD, list prices reviewed {report['prices_reviewed']}, "
-           f"usage from {report['usage_file']})"]
+    out = [
+        f"Monthly cost estimate: {report['environment']} (USD, list prices reviewed {report['prices_reviewed']}, "
+        f"usage from {report['usage_file']})"
+    ]
     if report["planned_stacks"]:
         out.append("from plan JSON: " + ", ".join(report["planned_stacks"]))
     by_stack: dict[str, list[dict]] = {}
@@ -559,12 +663,15 @@ def render_text(report: dict) -> str:
             out.append(f"  {n['stack']}: {n['address']} ({n['why']})")
     for b in report["budgets"]:
         verdict = "ok" if b["ok"] else "TOO LOW: the alert would fire every month"
-        out.append(f"budget {b['address']}: ${b['limit']:,.2f}, first alert at ${b['alert_at']:,.2f} "
-                   f"vs estimate ${b['estimate']:,.2f}: {verdict}")
+        out.append(
+            f"budget {b['address']}: ${b['limit']:,.2f}, first alert at ${b['alert_at']:,.2f} "
+            f"vs estimate ${b['estimate']:,.2f}: {verdict}"
+        )
     return "\n".join(out)
 
 
 # ---- change between two versions of the code -----------------------------------------------------
+
 
 def base_outdir(env: str, ref: str) -> Path:
     """Synthesize environment `env` at git `ref` (once per commit) and return its cdktf.out.
@@ -573,8 +680,13 @@ def base_outdir(env: str, ref: str) -> Path:
     synthesized with this checkout's Python and node_modules, so nothing is installed twice.
     Results are kept under .build/base/<commit>/<env>/.
     """
-    sha = subprocess.run(["git", "rev-parse", "--verify", f"{ref}^{{commit}}"], cwd=REPO_ROOT, check=False,
-                         capture_output=True, text=True)
+    sha = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{ref}^{{commit}}"],
+        cwd=REPO_ROOT,
+        check=False,
+        capture_output=True,
+        text=True,
+    )
     if sha.returncode != 0:
         raise SystemExit(f"error: git ref {ref!r} not found (in CI, fetch it first: git fetch origin main)")
     commit = sha.stdout.strip()
@@ -584,8 +696,9 @@ def base_outdir(env: str, ref: str) -> Path:
     outdir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="base-") as tmp:
         tree = Path(tmp)
-        archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=REPO_ROOT, check=True,
-                                 capture_output=True).stdout
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", commit], cwd=REPO_ROOT, check=True, capture_output=True
+        ).stdout
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(tree, filter="data")
         if (REPO_ROOT / "node_modules").exists():  # jsii runs on node; share this checkout's install
@@ -607,17 +720,21 @@ def diff(base: dict, head: dict) -> dict:
     for key in sorted(set(b) | set(h)):
         delta = h.get(key, 0.0) - b.get(key, 0.0)
         if abs(delta) >= 0.005:
-            changes.append({"stack": key[0], "address": key[1], "base": b.get(key), "head": h.get(key),
-                            "delta": round(delta, 2)})
+            changes.append(
+                {"stack": key[0], "address": key[1], "base": b.get(key), "head": h.get(key), "delta": round(delta, 2)}
+            )
     changes.sort(key=lambda c: -abs(c["delta"]))
-    return {"environment": head["environment"], "base_total": base["total_monthly"],
-            "head_total": head["total_monthly"],
-            "delta": round(head["total_monthly"] - base["total_monthly"], 2), "changes": changes}
+    return {
+        "environment": head["environment"],
+        "base_total": base["total_monthly"],
+        "head_total": head["total_monthly"],
+        "delta": round(head["total_monthly"] - base["total_monthly"], 2),
+        "changes": changes,
+    }
 
 
 def render_diff(d: dict, limit: int = 15) -> str:
-    out = [f"{d['environment']}: ${d['base_total']:,.2f} -> ${d['head_total']:,.2f} per month "
-           f"({d['delta']:+,.2f})"]
+    out = [f"{d['environment']}: ${d['base_total']:,.2f} -> ${d['head_total']:,.2f} per month ({d['delta']:+,.2f})"]
     for c in d["changes"][:limit]:
         was = "new" if c["base"] is None else f"{c['base']:,.2f}"
         now = "removed" if c["head"] is None else f"{c['head']:,.2f}"
@@ -633,10 +750,16 @@ def base_estimate(env: str, ref: str) -> dict:
 
 
 def render_pr(reports: list[dict], diffs: dict[str, dict]) -> str:
-    out = [MARKER, "## Monthly cost estimate", "",
-           f"List prices reviewed {reports[0]['prices_reviewed'] if reports else '?'} "
-           "(`cost/prices.yaml`), usage from `cost/usage/<env>.yaml`; see `docs/cost.md`.", "",
-           "| environment | monthly | change vs base | budget first alert |", "|---|---:|---:|---:|"]
+    out = [
+        MARKER,
+        "## Monthly cost estimate",
+        "",
+        f"List prices reviewed {reports[0]['prices_reviewed'] if reports else '?'} "
+        "(`cost/prices.yaml`), usage from `cost/usage/<env>.yaml`; see `docs/cost.md`.",
+        "",
+        "| environment | monthly | change vs base | budget first alert |",
+        "|---|---:|---:|---:|",
+    ]
     for rep in reports:
         d = diffs.get(rep["environment"])
         change = f"{d['delta']:+,.2f}" if d else "n/a"
@@ -644,12 +767,19 @@ def render_pr(reports: list[dict], diffs: dict[str, dict]) -> str:
         out.append(f"| {rep['environment']} | ${rep['total_monthly']:,.2f} | {change} | {alert} |")
     for env, d in diffs.items():
         if d["changes"]:
-            out += ["", f"<details><summary>{env}: largest changes</summary>", "",
-                    "| change | stack | resource | before | after |", "|---:|---|---|---:|---:|"]
+            out += [
+                "",
+                f"<details><summary>{env}: largest changes</summary>",
+                "",
+                "| change | stack | resource | before | after |",
+                "|---:|---|---|---:|---:|",
+            ]
             for c in d["changes"][:10]:
-                out.append(f"| {c['delta']:+,.2f} | {c['stack']} | `{c['address']}` | "
-                           f"{'new' if c['base'] is None else format(c['base'], ',.2f')} | "
-                           f"{'removed' if c['head'] is None else format(c['head'], ',.2f')} |")
+                out.append(
+                    f"| {c['delta']:+,.2f} | {c['stack']} | `{c['address']}` | "
+                    f"{'new' if c['base'] is None else format(c['base'], ',.2f')} | "
+                    f"{'removed' if c['head'] is None else format(c['head'], ',.2f')} |"
+                )
             out += ["", "</details>"]
     unpriced = sorted({n["type"] for rep in reports for n in rep["not_priced"]})
     if unpriced:
@@ -668,8 +798,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if envs[0] == "pr":
             reports = [estimate(e) for e in envs[1:]]
-            diffs = {rep["environment"]: diff(base_estimate(rep["environment"], args.base), rep)
-                     for rep in reports} if args.base else {}
+            diffs = (
+                {rep["environment"]: diff(base_estimate(rep["environment"], args.base), rep) for rep in reports}
+                if args.base
+                else {}
+            )
             text = render_pr(reports, diffs)
         else:
             chunks = []

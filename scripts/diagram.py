@@ -79,7 +79,6 @@ class Graph:
         return found
 
 
-
 def _user_data_text(value: object) -> str:
     """A launch template's user data as text: the synthesized JSON holds it base64-encoded."""
     if not isinstance(value, str):
@@ -88,6 +87,7 @@ def _user_data_text(value: object) -> str:
         return base64.b64decode(value, validate=True).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
         return value
+
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", text)
@@ -129,8 +129,7 @@ def build(env: str, stacks: list[Stack]) -> Graph:
             vpc_of_subnet[s.key] = vid
             tier = (s.values.get("tags") or {}).get("Tier") or "subnet"
             tiers[tier] = tiers.get(tier, 0) + 1
-        nats = sum(1 for n in by_type("aws_nat_gateway")
-                   if any(vpc_of_subnet.get(k) == vid for k in n.refs))
+        nats = sum(1 for n in by_type("aws_nat_gateway") if any(vpc_of_subnet.get(k) == vid for k in n.refs))
         order = ["public", "private", "isolated"]
         ranked = sorted(tiers, key=lambda t: (order.index(t) if t in order else 9, t))
         tier_text = " · ".join(f"{t} ×{tiers[t]}" for t in ranked)
@@ -163,8 +162,13 @@ def build(env: str, stacks: list[Stack]) -> Graph:
         add(r, "cloudfront", "CloudFront", region="global", in_vpc=False)
     for r in by_type("aws_wafv2_web_acl"):
         scope = r.values.get("scope")
-        add(r, "waf", f"WAF ({'CloudFront' if scope == 'CLOUDFRONT' else _workload(r.stack)})",
-            region="global" if scope == "CLOUDFRONT" else None, in_vpc=False)
+        add(
+            r,
+            "waf",
+            f"WAF ({'CloudFront' if scope == 'CLOUDFRONT' else _workload(r.stack)})",
+            region="global" if scope == "CLOUDFRONT" else None,
+            in_vpc=False,
+        )
     for r in by_type("aws_api_gateway_rest_api"):
         add(r, "api", "API Gateway (REST)", in_vpc=False)
     for r in by_type("aws_api_gateway_vpc_link"):
@@ -288,8 +292,15 @@ def build(env: str, stacks: list[Stack]) -> Graph:
         for asg in (x for x in referrers.get(lt.key, []) if x.type == "aws_autoscaling_group"):
             gid = _slug(f"{asg.stack}_gizmosql")
             if gid not in nodes:
-                nodes[gid] = Node(gid, f"GizmoSQL (Flight SQL {where}, on the host)", "gizmosql",
-                                  asg.region, vpc_of(asg), asg.stack, {lt.key})
+                nodes[gid] = Node(
+                    gid,
+                    f"GizmoSQL (Flight SQL {where}, on the host)",
+                    "gizmosql",
+                    asg.region,
+                    vpc_of(asg),
+                    asg.stack,
+                    {lt.key},
+                )
             link(asg, gid)
 
     # optional nodes nobody reaches leave the picture
@@ -315,13 +326,30 @@ def graph_for(env: str, outdir: Path | None = None, plan_dir: Path | None = None
 # --- renderers ---------------------------------------------------------------------------------------
 
 SHAPES = {  # Mermaid shape per kind
-    "client": ('(["', '"])'), "aurora": ('[("', '")]'), "redis": ('[("', '")]'), "s3": ('[("', '")]'),
-    "backup": ('[("', '")]'), "waf": ('{{"', '"}}'), "lambda": ('(["', '"])'),
+    "client": ('(["', '"])'),
+    "aurora": ('[("', '")]'),
+    "redis": ('[("', '")]'),
+    "s3": ('[("', '")]'),
+    "backup": ('[("', '")]'),
+    "waf": ('{{"', '"}}'),
+    "lambda": ('(["', '"])'),
 }
 COLORS = {  # fill colour per kind (Mermaid classDef and Graphviz fillcolor)
-    "client": "#ffffff", "cloudfront": "#e8d5f5", "waf": "#f8d7da", "api": "#e8d5f5", "vpc_link": "#e8d5f5",
-    "nlb": "#d6e4f5", "alb": "#d6e4f5", "ecs": "#fde2c8", "hosts": "#fde2c8", "lambda": "#fde2c8",
-    "gizmosql": "#fde2c8", "aurora": "#d4edda", "redis": "#d4edda", "s3": "#d4edda", "backup": "#e2e3e5",
+    "client": "#ffffff",
+    "cloudfront": "#e8d5f5",
+    "waf": "#f8d7da",
+    "api": "#e8d5f5",
+    "vpc_link": "#e8d5f5",
+    "nlb": "#d6e4f5",
+    "alb": "#d6e4f5",
+    "ecs": "#fde2c8",
+    "hosts": "#fde2c8",
+    "lambda": "#fde2c8",
+    "gizmosql": "#fde2c8",
+    "aurora": "#d4edda",
+    "redis": "#d4edda",
+    "s3": "#d4edda",
+    "backup": "#e2e3e5",
     "cognito": "#f8d7da",
 }
 REGION_ORDER = ["internet", "global"]
@@ -379,39 +407,53 @@ def _dot_label(text: str) -> str:
 
 
 def to_dot(graph: Graph) -> str:
-    out = ["digraph architecture {",
-           '  graph [rankdir=LR, fontname="Helvetica", fontsize=14, nodesep=0.3, ranksep=0.6, '
-           f'labelloc=t, label="{graph.env}: generated from cdktf.out by make diagram", newrank=true];',
-           '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=12, fillcolor="#ffffff"];',
-           '  edge [fontname="Helvetica", fontsize=10, color="#444444"];']
-    shapes = {"aurora": "cylinder", "redis": "cylinder", "s3": "cylinder", "backup": "cylinder",
-              "client": "oval", "waf": "hexagon"}
+    out = [
+        "digraph architecture {",
+        '  graph [rankdir=LR, fontname="Helvetica", fontsize=14, nodesep=0.3, ranksep=0.6, '
+        f'labelloc=t, label="{graph.env}: generated from cdktf.out by make diagram", newrank=true];',
+        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=12, fillcolor="#ffffff"];',
+        '  edge [fontname="Helvetica", fontsize=10, color="#444444"];',
+    ]
+    shapes = {
+        "aurora": "cylinder",
+        "redis": "cylinder",
+        "s3": "cylinder",
+        "backup": "cylinder",
+        "client": "oval",
+        "waf": "hexagon",
+    }
 
     def node_line(n: Node, indent: str) -> str:
         shape = shapes.get(n.kind, "box")
-        return (f'{indent}{n.id} [label="{_dot_label(n.label)}", shape={shape}, '
-                f'fillcolor="{COLORS.get(n.kind, "#ffffff")}"];')
+        return (
+            f'{indent}{n.id} [label="{_dot_label(n.label)}", shape={shape}, '
+            f'fillcolor="{COLORS.get(n.kind, "#ffffff")}"];'
+        )
 
     for region in _regions(graph):
         members = [n for n in graph.nodes.values() if n.region == region]
         indent = "  "
         if region != "internet":
-            out.append(f'  subgraph cluster_{_slug(region)} {{ label="{_region_title(region)}"; style="rounded"; '
-                       'color="#888888"; fontsize=13;')
+            out.append(
+                f'  subgraph cluster_{_slug(region)} {{ label="{_region_title(region)}"; style="rounded"; '
+                'color="#888888"; fontsize=13;'
+            )
             indent = "    "
         for vid, vpc in sorted(graph.vpcs.items()):
             inside = [n for n in members if n.vpc == vid]
             if vpc.region != region or not inside:
                 continue
-            out.append(f'{indent}subgraph cluster_{vid} {{ label="{_dot_label(vpc.label)}"; style="dashed,rounded"; '
-                       'color="#3b7dd8"; fontsize=11;')
+            out.append(
+                f'{indent}subgraph cluster_{vid} {{ label="{_dot_label(vpc.label)}"; style="dashed,rounded"; '
+                'color="#3b7dd8"; fontsize=11;'
+            )
             out += [node_line(n, indent + "  ") for n in sorted(inside, key=lambda n: n.id)]
             out.append(f"{indent}}}")
         out += [node_line(n, indent) for n in sorted((n for n in members if not n.vpc), key=lambda n: n.id)]
         if region != "internet":
             out.append("  }")
     for a, b, label in sorted(graph.edges):
-        style = ', style=dashed' if label in ("backup", "copy", "replication", "auth") else ""
+        style = ", style=dashed" if label in ("backup", "copy", "replication", "auth") else ""
         out.append(f'  {a} -> {b} [label="{label}"{style}];')
     out.append("}")
     return "\n".join(out) + "\n"
@@ -420,16 +462,22 @@ def to_dot(graph: Graph) -> str:
 def dot_binary() -> str:
     found = shutil.which("dot")
     if not found:
-        raise SystemExit("error: Graphviz `dot` not found. `make diagram` installs it (Debian package graphviz); "
-                         "or run `apt-get install graphviz`")
+        raise SystemExit(
+            "error: Graphviz `dot` not found. `make diagram` installs it (Debian package graphviz); "
+            "or run `apt-get install graphviz`"
+        )
     return found
 
 
 def render(graph: Graph, out_dir: Path, name: str | None = None) -> dict[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / (name or f"architecture-{graph.env}")
-    files = {"mmd": stem.with_suffix(".mmd"), "dot": stem.with_suffix(".dot"),
-             "svg": stem.with_suffix(".svg"), "png": stem.with_suffix(".png")}
+    files = {
+        "mmd": stem.with_suffix(".mmd"),
+        "dot": stem.with_suffix(".dot"),
+        "svg": stem.with_suffix(".svg"),
+        "png": stem.with_suffix(".png"),
+    }
     files["mmd"].write_text(to_mermaid(graph))
     files["dot"].write_text(to_dot(graph))
     dot = dot_binary()
@@ -455,6 +503,7 @@ def update_readme(graph: Graph, readme: Path = README) -> bool:
 
 # --- what a change touches ---------------------------------------------------------------------------
 
+
 def changed_keys(env: str, stacks: list[Stack], plan_dir: Path, base: list[Stack] | None) -> set[tuple[str, str, str]]:
     """Resources a change touches: from plan JSON where present, else head vs base synthesized JSON."""
     changed: set[tuple[str, str, str]] = set()
@@ -466,6 +515,7 @@ def changed_keys(env: str, stacks: list[Stack], plan_dir: Path, base: list[Stack
             if plans.kind(rc):
                 changed.add((stack, rc["type"], rc["name"]))
     if base is not None:
+
         def strip(values):
             return {k: v for k, v in values.items() if k != "//"}
 
@@ -486,7 +536,7 @@ def changed_subgraph(graph: Graph, stacks: list[Stack], changed: set[tuple[str, 
             hit.add(owner[key])
             continue
         r = index.get(key)
-        for k in (r.refs if r else set()):
+        for k in r.refs if r else set():
             if k in owner:
                 hit.add(owner[k])
         for other in index.values():
@@ -496,8 +546,12 @@ def changed_subgraph(graph: Graph, stacks: list[Stack], changed: set[tuple[str, 
     for a, b, _ in graph.edges:
         if a in hit or b in hit:
             keep |= {a, b}
-    sub = Graph(graph.env, {k: v for k, v in graph.nodes.items() if k in keep},
-                {e for e in graph.edges if e[0] in keep and e[1] in keep}, {})
+    sub = Graph(
+        graph.env,
+        {k: v for k, v in graph.nodes.items() if k in keep},
+        {e for e in graph.edges if e[0] in keep and e[1] in keep},
+        {},
+    )
     sub.vpcs = {k: v for k, v in graph.vpcs.items() if any(n.vpc == k for n in sub.nodes.values())}
     return sub, hit
 
@@ -509,17 +563,25 @@ def render_pr(envs: list[str], base_ref: str | None) -> str:
     for env in envs:
         stacks = load_environment(env)
         graph = build(env, stacks)
-        base = (load_environment(env, base_outdir(env, base_ref), BUILD_DIR / "no-plans")
-                if base_ref else None)
+        base = load_environment(env, base_outdir(env, base_ref), BUILD_DIR / "no-plans") if base_ref else None
         plan_dir = PLAN_ROOT / env
         changed = changed_keys(env, stacks, plan_dir, base)
         sub, hit = changed_subgraph(graph, stacks, changed)
         if not hit:
-            out += [f"**{env}**: no resource in the picture changes"
-                    + (f" ({len(changed)} plumbing resource(s) do)." if changed else "."), ""]
+            out += [
+                f"**{env}**: no resource in the picture changes"
+                + (f" ({len(changed)} plumbing resource(s) do)." if changed else "."),
+                "",
+            ]
             continue
-        out += [f"**{env}**: {len(hit)} part(s) of the picture change (thick outline); neighbours shown for context.",
-                "", "```mermaid", to_mermaid(sub, highlight=hit).rstrip(), "```", ""]
+        out += [
+            f"**{env}**: {len(hit)} part(s) of the picture change (thick outline); neighbours shown for context.",
+            "",
+            "```mermaid",
+            to_mermaid(sub, highlight=hit).rstrip(),
+            "```",
+            "",
+        ]
     return "\n".join(out) + "\n"
 
 
@@ -540,9 +602,12 @@ def main(argv: list[str] | None = None) -> int:
     for env in args.env:
         graph = graph_for(env)
         files = render(graph, Path(args.out) if args.out else OUT_DIR)
-        print(f"{env}: {len(graph.nodes)} nodes, {len(graph.edges)} edges -> "
-              + ", ".join(str(p.relative_to(REPO_ROOT)) if p.is_relative_to(REPO_ROOT) else str(p)
-                          for p in files.values()))
+        print(
+            f"{env}: {len(graph.nodes)} nodes, {len(graph.edges)} edges -> "
+            + ", ".join(
+                str(p.relative_to(REPO_ROOT)) if p.is_relative_to(REPO_ROOT) else str(p) for p in files.values()
+            )
+        )
         if args.readme:
             if env != "prod":
                 raise SystemExit("error: README=1 is for ENV=prod: the README shows prod's picture")

@@ -27,7 +27,9 @@ def repository_files(root: Path = REPO_ROOT) -> set[str]:
     """Files a fresh clone has: tracked, or new and not ignored (so a link to .build/ fails)."""
     listing = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=root, capture_output=True, check=True,
+        cwd=root,
+        capture_output=True,
+        check=True,
     ).stdout
     return set(filter(None, listing.decode().split("\0")))
 
@@ -98,14 +100,14 @@ def test_every_relative_link_in_readme_and_docs_resolves():
 def test_the_readme_stays_a_front_door():
     lines = (REPO_ROOT / "README.md").read_text(encoding="utf-8").count("\n")
     assert lines < README_MAX_LINES, (
-        f"README.md has {lines} lines (limit {README_MAX_LINES}): move the detail into docs/ and link it")
+        f"README.md has {lines} lines (limit {README_MAX_LINES}): move the detail into docs/ and link it"
+    )
 
 
 def test_docs_the_readme_promises_exist_and_are_linked():
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     targets = {target for _, target in links(readme)}
-    for name in ("architecture", "environments", "operations", "guardrails", "local-aws", "speed",
-                 "security", "cost"):
+    for name in ("architecture", "environments", "operations", "guardrails", "local-aws", "speed", "security", "cost"):
         assert (REPO_ROOT / "docs" / f"{name}.md").is_file(), name
         assert any(t.split("#")[0] == f"docs/{name}.md" for t in targets), f"README does not link docs/{name}.md"
 
