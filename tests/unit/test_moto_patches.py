@@ -113,3 +113,25 @@ def test_the_embedded_aws_handles_one_request_at_a_time(monkeypatch):
     for thread in threads:
         thread.join()
     assert most[0] == 1
+
+
+@mock_aws
+def test_a_repeated_lock_put_succeeds_but_another_clients_lock_still_fails():
+    """Terraform's DynamoDB lock: the same PutItem sent twice (the client's retry of a put that was
+    written) must not turn into "locked by another run"; a different lock on that key must."""
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb.create_table(
+        TableName="locks",
+        KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ours = {"LockID": {"S": "bucket/stack.tfstate"}, "Info": {"S": '{"ID":"a1","Created":"t1"}'}}
+    put = {"TableName": "locks", "ConditionExpression": "attribute_not_exists(LockID)"}
+    dynamodb.put_item(Item=ours, **put)
+    dynamodb.put_item(Item=ours, **put)  # the repeat: answered as the first was
+    theirs = {**ours, "Info": {"S": '{"ID":"b2","Created":"t2"}'}}
+    with pytest.raises(dynamodb.exceptions.ConditionalCheckFailedException):
+        dynamodb.put_item(Item=theirs, **put)
+    stored = dynamodb.get_item(TableName="locks", Key={"LockID": ours["LockID"]})["Item"]
+    assert stored == ours
