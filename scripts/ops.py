@@ -139,11 +139,13 @@ def validate(env_name: str | None = None) -> int:
     return 1 if failures else 0
 
 
-def _plan_stack(stack: manifest.SynthesizedStack, env: Environment, tf: Terraform) -> tuple[Path, dict[str, list[str]]]:
+def _plan_stack(
+    stack: manifest.SynthesizedStack, env: Environment, tf: Terraform, *targets: str
+) -> tuple[Path, dict[str, list[str]]]:
     out_dir = PLAN_ROOT / env.name
     out_dir.mkdir(parents=True, exist_ok=True)
     plan_file = out_dir / f"{stack.name}.tfplan"
-    tf.run("plan", "-input=false", "-no-color", LOCK_TIMEOUT, f"-out={plan_file}")
+    tf.run("plan", "-input=false", "-no-color", LOCK_TIMEOUT, f"-out={plan_file}", *(f"-target={t}" for t in targets))
     shown = tf.run("show", "-json", str(plan_file))
     plan_json_path = out_dir / f"{stack.name}.json"
     plan_json_path.write_text(shown.stdout)
@@ -202,13 +204,33 @@ def _use_local_backend(stack: manifest.SynthesizedStack, enabled: bool) -> Path:
     return state_file
 
 
-def _apply_stack(stack: manifest.SynthesizedStack, env: Environment, tf: Terraform) -> None:
+def _apply_stack(stack: manifest.SynthesizedStack, env: Environment, tf: Terraform, *targets: str) -> None:
     """CI's contract: plan this stack after its upstreams applied, gate that plan, apply exactly it."""
-    plan_file, summary = _plan_stack(stack, env, tf)
-    print("plan " + _print_summary_line(stack.name, summary))
+    plan_file, summary = _plan_stack(stack, env, tf, *targets)
+    print(("plan (state backend first) " if targets else "plan ") + _print_summary_line(stack.name, summary))
     _gate(stack, env, plan_file)
     tf.run("apply", "-input=false", "-no-color", LOCK_TIMEOUT, str(plan_file))
     print(f"applied {stack.name}")
+
+
+# On bootstrap's first deploy the provider waits about a minute for its S3 lifecycle rules (it
+# polls until ten reads in a row agree, on real AWS as on the emulator), and every other stack
+# waited with it. No other stack needs those rules: they need the state bucket, its key, the lock
+# table and the permissions boundary. So the first deploy applies everything but the rules, a
+# plan gated like any other, hands over to the stacks that depend on bootstrap, then applies the
+# whole stack. Later deploys find the backend in place and apply it in one plan.
+HANDOVER_LATER = frozenset({"aws_s3_bucket_lifecycle_configuration"})
+
+
+def handover_targets(stack: manifest.SynthesizedStack) -> list[str]:
+    """The addresses bootstrap applies before it hands over: all its resources but HANDOVER_LATER."""
+    config = json.loads((stack.directory / "cdk.tf.json").read_text())
+    return [
+        f"{kind}.{name}"
+        for kind, resources in sorted(config.get("resource", {}).items())
+        if kind not in HANDOVER_LATER
+        for name in sorted(resources)
+    ]
 
 
 def bootstrap(stack: manifest.SynthesizedStack, env: Environment) -> None:
@@ -226,6 +248,9 @@ def bootstrap(stack: manifest.SynthesizedStack, env: Environment) -> None:
     state_file = _use_local_backend(stack, True)
     try:
         tf.init("-reconfigure")
+        if graph.in_run():  # other stacks wait for this one: give them the backend first
+            _apply_stack(stack, env, tf, *handover_targets(stack))
+            graph.hand_over()
         _apply_stack(stack, env, tf)
     finally:
         _use_local_backend(stack, False)
