@@ -204,11 +204,31 @@ def _use_local_backend(stack: manifest.SynthesizedStack, enabled: bool) -> Path:
     return state_file
 
 
-def _apply_stack(stack: manifest.SynthesizedStack, env: Environment, tf: Terraform, *targets: str) -> None:
+def _apply_stack(stack: manifest.SynthesizedStack, env: Environment, tf: Terraform) -> None:
     """CI's contract: plan this stack after its upstreams applied, gate that plan, apply exactly it."""
-    plan_file, summary = _plan_stack(stack, env, tf, *targets)
-    print(("plan (state backend first) " if targets else "plan ") + _print_summary_line(stack.name, summary))
+    plan_file, summary = _plan_stack(stack, env, tf)
+    print("plan " + _print_summary_line(stack.name, summary))
     _gate(stack, env, plan_file)
+    tf.run("apply", "-input=false", "-no-color", LOCK_TIMEOUT, str(plan_file))
+    print(f"applied {stack.name}")
+
+
+def _apply_backend_first(stack: manifest.SynthesizedStack, env: Environment, tf: Terraform) -> None:
+    """The gate judges the whole stack's plan (a part alone would lack the lifecycle rules checkov
+    asks of every bucket); what is applied is a plan of the part whose every change is one of
+    that gated plan's, change for change."""
+    whole_file, whole = _plan_stack(stack, env, tf)
+    print("plan " + _print_summary_line(stack.name, whole))
+    _gate(stack, env, whole_file)
+    gated = {
+        c["address"]: c["change"] for c in json.loads(whole_file.with_suffix(".json").read_text())["resource_changes"]
+    }
+    plan_file, summary = _plan_stack(stack, env, tf, *handover_targets(stack))
+    part = json.loads(plan_file.with_suffix(".json").read_text())["resource_changes"]
+    strays = [c["address"] for c in part if gated.get(c["address"]) != c["change"]]
+    if strays:
+        raise GateFailed(f"the state-backend plan of {stack.name} differs from its gated plan at: {', '.join(strays)}")
+    print("plan (state backend first) " + _print_summary_line(stack.name, summary))
     tf.run("apply", "-input=false", "-no-color", LOCK_TIMEOUT, str(plan_file))
     print(f"applied {stack.name}")
 
@@ -216,9 +236,10 @@ def _apply_stack(stack: manifest.SynthesizedStack, env: Environment, tf: Terrafo
 # On bootstrap's first deploy the provider waits about a minute for its S3 lifecycle rules (it
 # polls until ten reads in a row agree, on real AWS as on the emulator), and every other stack
 # waited with it. No other stack needs those rules: they need the state bucket, its key, the lock
-# table and the permissions boundary. So the first deploy applies everything but the rules, a
-# plan gated like any other, hands over to the stacks that depend on bootstrap, then applies the
-# whole stack. Later deploys find the backend in place and apply it in one plan.
+# table and the permissions boundary. So the first deploy gates the whole stack's plan, applies
+# the part without the rules (checked change for change against that gated plan), hands over to
+# the stacks that depend on bootstrap, then applies the whole stack through the gate again. Later
+# deploys find the backend in place and apply it in one plan.
 HANDOVER_LATER = frozenset({"aws_s3_bucket_lifecycle_configuration"})
 
 
@@ -249,7 +270,7 @@ def bootstrap(stack: manifest.SynthesizedStack, env: Environment) -> None:
     try:
         tf.init("-reconfigure")
         if graph.in_run():  # other stacks wait for this one: give them the backend first
-            _apply_stack(stack, env, tf, *handover_targets(stack))
+            _apply_backend_first(stack, env, tf)
             graph.hand_over()
         _apply_stack(stack, env, tf)
     finally:
