@@ -58,23 +58,6 @@ def interrupted() -> bool:
     return _interrupted.is_set()
 
 
-def in_run() -> bool:
-    """Is this thread running a stack's action inside graph.run?"""
-    return getattr(_local, "name", None) is not None
-
-
-def hand_over() -> bool:
-    """Called by a stack's action: what its dependants need exists, so they may start now while
-    the action finishes the rest. From then on the stack no longer takes one of the JOBS places.
-    Returns False outside a graph run (nobody is waiting)."""
-    name, handed = getattr(_local, "name", None), getattr(_local, "handed", None)
-    if name is None or handed is None:
-        return False
-    handed[name] = time.monotonic() - _local.began
-    print("handed over: the stacks that depend on it may start now")
-    return True
-
-
 def _on_signal(signum, _frame) -> None:
     global _interrupts
     _interrupts += 1
@@ -135,7 +118,6 @@ class Outcome:
     seconds: float = 0.0
     start: float = 0.0  # seconds after the run started
     note: str = ""
-    handed_over: float | None = None  # seconds after its own start when its dependants could start
 
 
 @dataclass
@@ -161,14 +143,10 @@ class Run:
 
     def longest_chain(self) -> tuple[float, list[str]]:
         """The dependency chain whose stacks' times add up the most: the least a run can take."""
-        finish: dict[str, tuple[float, list[str]]] = {}  # when each stack ends, and the chain to it
-        released: dict[str, tuple[float, list[str]]] = {}  # when its dependants could start
+        finish: dict[str, tuple[float, list[str]]] = {}
         for name in TopologicalSorter(self.deps).static_order():
-            before = max((released[d] for d in self.deps[name]), default=(0.0, []))
-            outcome = self.outcomes[name]
-            finish[name] = (before[0] + outcome.seconds, [*before[1], name])
-            handed = outcome.handed_over if outcome.handed_over is not None else outcome.seconds
-            released[name] = (before[0] + handed, [*before[1], name])
+            before = max((finish[d] for d in self.deps[name]), default=(0.0, []))
+            finish[name] = (before[0] + self.outcomes[name].seconds, [*before[1], name])
         return max(finish.values(), default=(0.0, []))
 
     def table(self, title: str) -> str:
@@ -181,9 +159,7 @@ class Run:
             o = self.outcomes[name]
             ran = o.status not in (SKIPPED, NOT_STARTED)
             times = f"{o.seconds:>6.1f}s {o.start:>6.1f}s" if ran else f"{'-':>7} {'-':>7}"
-            handed = [f"handed over at {o.handed_over:.1f}s"] if o.handed_over is not None else []
-            note = "; ".join([*handed, *([o.note] if o.note else [])])
-            lines.append(f"  {name:<{width}}  {o.status:<11} {times}" + (f"  {note}" if note else ""))
+            lines.append(f"  {name:<{width}}  {o.status:<11} {times}" + (f"  {o.note}" if o.note else ""))
         chain_s, chain = self.longest_chain()
         total = sum(o.seconds for o in self.outcomes.values())
         lines.append(
@@ -205,7 +181,6 @@ class Run:
             "exit_code": self.exit_code(),
             "stacks": {
                 n: {"status": o.status, "seconds": round(o.seconds, 2), "start_s": round(o.start, 2)}
-                | ({"handed_over_s": round(o.handed_over, 2)} if o.handed_over is not None else {})
                 for n, o in self.outcomes.items()
             },
         }
@@ -236,12 +211,9 @@ def run(
     sys.stdout, sys.stderr = _PrefixedStream(streams[0]), _PrefixedStream(streams[1])
     _in_run.set()
 
-    handed: dict[str, float] = {}  # stack -> seconds after its start when it handed over
-
     def work(name: str) -> Outcome:
         _local.prefix = f"[{name}] "
         begin = time.monotonic()
-        _local.name, _local.began, _local.handed = name, begin, handed
         status, note = OK, ""
         try:
             status = action(name) or OK
@@ -262,18 +234,16 @@ def run(
                     stream.finish_line()
         seconds = time.monotonic() - begin
         print(f"{status} in {seconds:.1f}s")
-        _local.prefix = _local.name = _local.handed = None
-        return Outcome(status, seconds, begin - started, note, handed.get(name))
+        _local.prefix = None
+        return Outcome(status, seconds, begin - started, note)
 
     pending = list(order)
     running: dict[Future, str] = {}
     try:
-        # jobs + spare threads: a stack that handed over keeps its thread but frees its place.
-        with ThreadPoolExecutor(max_workers=jobs + len(order), thread_name_prefix="stack") as pool:
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="stack") as pool:
             while pending or running:
-                busy = sum(1 for n in running.values() if n not in handed)
                 for name in list(pending):
-                    upstream_done = all(result.outcomes[d].status in SUCCESS or d in handed for d in deps[name])
+                    upstream = [result.outcomes[d] for d in deps[name]]
                     failed = [
                         d
                         for d in sorted(deps[name])
@@ -286,13 +256,12 @@ def run(
                         why = f"{failed[0]} {result.outcomes[failed[0]].status}"
                         result.outcomes[name] = Outcome(SKIPPED, note=f"because {why}")
                         print(f"[{name}] skipped because {why}")
-                    elif upstream_done and busy < jobs:
+                    elif all(o.status in SUCCESS for o in upstream) and len(running) < jobs:
                         pending.remove(name)
                         result.outcomes[name].status = RUNNING
                         after = f" (after {', '.join(sorted(deps[name]))})" if deps[name] else ""
                         print(f"[{name}] started{after}")
                         running[pool.submit(work, name)] = name
-                        busy += 1
                 if not running:
                     if pending:  # only possible with a cycle, which the manifest cannot hold
                         raise RuntimeError(f"no stack can start: {pending}")

@@ -139,13 +139,11 @@ def validate(env_name: str | None = None) -> int:
     return 1 if failures else 0
 
 
-def _plan_stack(
-    stack: manifest.SynthesizedStack, env: Environment, tf: Terraform, *targets: str
-) -> tuple[Path, dict[str, list[str]]]:
+def _plan_stack(stack: manifest.SynthesizedStack, env: Environment, tf: Terraform) -> tuple[Path, dict[str, list[str]]]:
     out_dir = PLAN_ROOT / env.name
     out_dir.mkdir(parents=True, exist_ok=True)
     plan_file = out_dir / f"{stack.name}.tfplan"
-    tf.run("plan", "-input=false", "-no-color", LOCK_TIMEOUT, f"-out={plan_file}", *(f"-target={t}" for t in targets))
+    tf.run("plan", "-input=false", "-no-color", LOCK_TIMEOUT, f"-out={plan_file}")
     shown = tf.run("show", "-json", str(plan_file))
     plan_json_path = out_dir / f"{stack.name}.json"
     plan_json_path.write_text(shown.stdout)
@@ -213,47 +211,6 @@ def _apply_stack(stack: manifest.SynthesizedStack, env: Environment, tf: Terrafo
     print(f"applied {stack.name}")
 
 
-def _apply_backend_first(stack: manifest.SynthesizedStack, env: Environment, tf: Terraform) -> None:
-    """The gate judges the whole stack's plan (a part alone would lack the lifecycle rules checkov
-    asks of every bucket); what is applied is a plan of the part whose every change is one of
-    that gated plan's, change for change."""
-    whole_file, whole = _plan_stack(stack, env, tf)
-    print("plan " + _print_summary_line(stack.name, whole))
-    _gate(stack, env, whole_file)
-    gated = {
-        c["address"]: c["change"] for c in json.loads(whole_file.with_suffix(".json").read_text())["resource_changes"]
-    }
-    plan_file, summary = _plan_stack(stack, env, tf, *handover_targets(stack))
-    part = json.loads(plan_file.with_suffix(".json").read_text())["resource_changes"]
-    strays = [c["address"] for c in part if gated.get(c["address"]) != c["change"]]
-    if strays:
-        raise GateFailed(f"the state-backend plan of {stack.name} differs from its gated plan at: {', '.join(strays)}")
-    print("plan (state backend first) " + _print_summary_line(stack.name, summary))
-    tf.run("apply", "-input=false", "-no-color", LOCK_TIMEOUT, str(plan_file))
-    print(f"applied {stack.name}")
-
-
-# On bootstrap's first deploy the provider waits about a minute for its S3 lifecycle rules (it
-# polls until ten reads in a row agree, on real AWS as on the emulator), and every other stack
-# waited with it. No other stack needs those rules: they need the state bucket, its key, the lock
-# table and the permissions boundary. So the first deploy gates the whole stack's plan, applies
-# the part without the rules (checked change for change against that gated plan), hands over to
-# the stacks that depend on bootstrap, then applies the whole stack through the gate again. Later
-# deploys find the backend in place and apply it in one plan.
-HANDOVER_LATER = frozenset({"aws_s3_bucket_lifecycle_configuration"})
-
-
-def handover_targets(stack: manifest.SynthesizedStack) -> list[str]:
-    """The addresses bootstrap applies before it hands over: all its resources but HANDOVER_LATER."""
-    config = json.loads((stack.directory / "cdk.tf.json").read_text())
-    return [
-        f"{kind}.{name}"
-        for kind, resources in sorted(config.get("resource", {}).items())
-        if kind not in HANDOVER_LATER
-        for name in sorted(resources)
-    ]
-
-
 def bootstrap(stack: manifest.SynthesizedStack, env: Environment) -> None:
     """Apply the bootstrap stack, starting on local state if its bucket does not hold it yet.
 
@@ -269,9 +226,6 @@ def bootstrap(stack: manifest.SynthesizedStack, env: Environment) -> None:
     state_file = _use_local_backend(stack, True)
     try:
         tf.init("-reconfigure")
-        if graph.in_run():  # other stacks wait for this one: give them the backend first
-            _apply_backend_first(stack, env, tf)
-            graph.hand_over()
         _apply_stack(stack, env, tf)
     finally:
         _use_local_backend(stack, False)

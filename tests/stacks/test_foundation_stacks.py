@@ -13,7 +13,6 @@ from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 
 from environments.loader import available_environments
 from modules.network import INTERFACE_ENDPOINT_SERVICES
-from scripts import ops
 from tests.helpers import resources
 
 ENVS = available_environments()
@@ -154,36 +153,6 @@ def test_bootstrap_state_bucket_and_lock_table(env_name, environments, stack_jso
     # Real environments can never lose their locks or state by accident; the emulator can.
     assert table["deletion_protection_enabled"] is (not env.local_aws)
     assert all(b["force_destroy"] is env.local_aws for b in resources(stack, "aws_s3_bucket"))
-
-
-@pytest.mark.parametrize("env_name", ENVS)
-def test_bootstrap_hands_over_with_everything_but_its_lifecycle_rules(env_name, environments, synth_dir, stack_json):
-    """A first deploy applies these before the other stacks start (scripts/ops.py): the bucket,
-    its key and the lock table their backends name, and the boundary their roles carry."""
-    from scripts import manifest as synthesized
-
-    env = environments[env_name]
-    (stack,) = [s for s in synthesized.load(synth_dir) if s.name == f"{env_name}-bootstrap"]
-    first = set(ops.handover_targets(stack))
-    config = stack_json(stack.name)["resource"]
-    later = {f"{kind}.{name}" for kind, items in config.items() for name in items} - first
-    assert later and {a.split(".")[0] for a in later} == {"aws_s3_bucket_lifecycle_configuration"}
-
-    def address(kind: str, **attrs) -> str:
-        (name,) = [n for n, r in config[kind].items() if all(r.get(k) == v for k, v in attrs.items())]
-        return f"{kind}.{name}"
-
-    assert {
-        address("aws_s3_bucket", bucket=env.state.bucket),
-        address("aws_dynamodb_table", name=env.state.lock_table),
-        address("aws_iam_policy", name=f"{env_name}-workload-boundary"),
-        *(f"aws_kms_key.{n}" for n in config["aws_kms_key"]),
-        *(f"aws_s3_bucket_versioning.{n}" for n in config["aws_s3_bucket_versioning"]),
-        *(
-            f"aws_s3_bucket_server_side_encryption_configuration.{n}"
-            for n in config["aws_s3_bucket_server_side_encryption_configuration"]
-        ),
-    } <= first
 
 
 def test_state_bucket_policy_denies_insecure_transport(stack_json):

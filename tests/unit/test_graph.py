@@ -116,34 +116,3 @@ def test_bad_jobs_value_is_refused_plainly(monkeypatch, value):
         graph.jobs()
     monkeypatch.delenv("JOBS")
     assert graph.jobs() == graph.DEFAULT_JOBS
-
-
-def test_a_stack_that_hands_over_lets_its_dependants_start_and_frees_its_place():
-    """bootstrap's first deploy: once the state backend exists its dependants start, while it
-    finishes the rest (its lifecycle rules), and it no longer counts against JOBS."""
-    finished_a = threading.Event()
-    started: dict[str, bool] = {}
-
-    def action(name: str) -> str:
-        started[name] = finished_a.is_set()
-        if name == "a":
-            assert graph.in_run() and graph.hand_over()
-            deadline = time.monotonic() + 5
-            while not {"b", "d", "e"} <= started.keys() and time.monotonic() < deadline:
-                time.sleep(0.02)  # the rest of a's work, until three dependants run beside it
-            finished_a.set()
-        return graph.OK
-
-    run = graph.run(ORDER, DEPS, action, jobs=3)
-    assert {n: o.status for n, o in run.outcomes.items()} == dict.fromkeys(ORDER, "ok")
-    # b, d and e all started before a finished: a's place was free (JOBS=3, three dependants).
-    assert [started[n] for n in ("b", "d", "e")] == [False, False, False]
-    a = run.outcomes["a"]
-    assert a.handed_over is not None and a.handed_over < a.seconds
-    assert f"handed over at {a.handed_over:.1f}s" in run.table("deploy test")
-    assert run.as_json()["stacks"]["a"]["handed_over_s"] == round(a.handed_over, 2)
-    # The chain counts a only up to its hand-over.
-    t = {n: o.seconds for n, o in run.outcomes.items()}
-    paths = [t["a"], a.handed_over + t["b"] + t["c"], a.handed_over + t["d"], a.handed_over + t["e"] + t["f"]]
-    assert run.longest_chain()[0] == pytest.approx(max(paths))
-    assert not graph.hand_over()  # outside a run, nobody waits
