@@ -63,16 +63,16 @@ class StaticSite(Construct):
     ) -> None:
         super().__init__(scope, id_)
         self.distribution: CloudfrontDistribution | None = None
+        # One assets bucket either way; with a distribution its policy also lets CloudFront read.
+        assets = {
+            "bucket_name": bucket_name,
+            "account_id": account_id,
+            "kms_key_arn": kms_key_arn,
+            "access_logs": logs,
+            "force_destroy": force_destroy,
+        }
         if not distribution:
-            self.assets = SecureBucket(
-                self,
-                "assets",
-                bucket_name=bucket_name,
-                account_id=account_id,
-                kms_key_arn=kms_key_arn,
-                access_logs=logs,
-                force_destroy=force_destroy,
-            )
+            self.assets = SecureBucket(self, "assets", **assets)
             return
         if certificate_arn is None:
             raise ValueError(f"{name}: a distribution serving {aliases} needs a certificate")
@@ -164,11 +164,7 @@ class StaticSite(Construct):
         self.assets = SecureBucket(
             self,
             "assets",
-            bucket_name=bucket_name,
-            account_id=account_id,
-            kms_key_arn=kms_key_arn,
-            access_logs=logs,
-            force_destroy=force_destroy,
+            **assets,
             extra_statements=[
                 Statement(
                     sid="CloudFrontReadsThroughOriginAccessControl",
