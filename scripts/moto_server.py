@@ -217,7 +217,7 @@ def _patch_dynamodb_repeated_conditional_put() -> None:
     # lock call (its Info holds a fresh UUID and timestamp), so the repeat is answered as the
     # first was. Any other conditional put keeps failing as AWS fails it.
     from moto.dynamodb.exceptions import ConditionalCheckFailed
-    from moto.dynamodb.responses import DynamoHandler
+    from moto.dynamodb.responses import DynamoHandler, DynamoResult
 
     if getattr(DynamoHandler.put_item, "repeat_aware", False):
         return
@@ -231,8 +231,6 @@ def _patch_dynamodb_repeated_conditional_put() -> None:
             stored = self.dynamodb_backend.get_item(name, item)
             if stored is None or stored.to_json()["Attributes"] != item:
                 raise
-            from moto.dynamodb.responses import DynamoResult
-
             return DynamoResult({})
 
     put_item.repeat_aware = True
