@@ -132,6 +132,30 @@ def _patch_backup_list_tags_path() -> None:
     BackupResponse.list_tags = list_tags
 
 
+def _patch_backup_plan_name_reuse() -> None:
+    # moto 5.2.5 keeps a deleted Backup plan (it only stamps a deletion date) and still counts its
+    # name when a plan is created: `make deploy`, `make destroy`, `make deploy` against one local
+    # AWS failed on refactor-data with "Backup plan with the same plan document already exists".
+    # AWS refuses only a plan that is still there; a deleted plan's name is free again.
+    from moto.backup.models import BackupBackend
+
+    if getattr(BackupBackend.create_backup_plan, "ignores_deleted", False):
+        return
+    original = BackupBackend.create_backup_plan
+
+    def create_backup_plan(self, backup_plan, backup_plan_tags, creator_request_id):
+        deleted = {key: plan for key, plan in self.plans.items() if plan.deletion_date is not None}
+        for key in deleted:
+            del self.plans[key]
+        try:
+            return original(self, backup_plan, backup_plan_tags, creator_request_id)
+        finally:
+            self.plans.update(deleted)  # still listed with include_deleted, as AWS lists them
+
+    create_backup_plan.ignores_deleted = True
+    BackupBackend.create_backup_plan = create_backup_plan
+
+
 def _patch_security_group_rule_description() -> None:
     # moto 5.2.5 reads a rule's description only from CIDR ranges, so a rule that references a
     # security group loses its description on read and plans an update forever.
@@ -243,6 +267,7 @@ PATCHES = (
     _patch_s3_delete_marker_dispose,
     _add_backup_selections,
     _patch_backup_list_tags_path,
+    _patch_backup_plan_name_reuse,
     _patch_security_group_rule_description,
     _patch_ec2_ebs_default_kms_key_reads,
     _patch_dynamodb_repeated_conditional_put,

@@ -8,6 +8,7 @@ Users with internet and no mirror get the registry, as usual.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -33,12 +34,38 @@ class ToolchainError(Exception):
     """A missing or unusable tool, phrased as what to install."""
 
 
-# Terraform processes now running. Each starts in its own session, so a Ctrl-C at the terminal
-# reaches only Python, which forwards exactly one SIGINT per press (forward_interrupt). Terraform
-# then stops at a safe point, writes its state and releases its lock. Without this, subprocess.run
-# answers KeyboardInterrupt with SIGKILL, which leaves the state lock behind.
+# Terraform processes now running. Each starts in its own process group, so a Ctrl-C at the
+# terminal (sent to the foreground group) reaches only Python, which forwards exactly one SIGINT
+# per press (forward_interrupt). Terraform then stops at a safe point, writes its state and
+# releases its lock. Without this, subprocess.run answers KeyboardInterrupt with SIGKILL, which
+# leaves the state lock behind.
 _RUNNING: set[subprocess.Popen] = set()
 _RUNNING_LOCK = threading.Lock()
+
+
+# The CPU priority of the processes a thread starts (Terraform, checkov): the stack runner lowers
+# it for stacks off the graph's longest chain, so on a busy machine the chain that sets the run's
+# length gets the CPU first (scripts/graph.py). 0 means as the caller runs.
+_priority = threading.local()
+
+
+@contextlib.contextmanager
+def lower_priority(niceness: int):
+    """Start this thread's tools `niceness` steps below the caller's priority (0: unchanged)."""
+    before = getattr(_priority, "niceness", 0)
+    _priority.niceness = niceness
+    try:
+        yield
+    finally:
+        _priority.niceness = before
+
+
+def prioritized(command: list[str]) -> list[str]:
+    """command, run through `nice` when this thread's tools run at a lower priority. (`nice` execs
+    the tool, so its pid, and the SIGINT forward_interrupt sends it, stay the tool's own.)"""
+    niceness = getattr(_priority, "niceness", 0)
+    nice = shutil.which("nice") if niceness else None
+    return [nice, "-n", str(niceness), *command] if nice else command
 
 
 def forward_interrupt() -> int:
@@ -174,14 +201,16 @@ class Terraform:
 
     def run(self, *args: str, check: bool = True, input_text: str | None = None) -> Result:
         process = subprocess.Popen(
-            [self.binary, *args],
+            prioritized([self.binary, *args]),
             cwd=self.workdir,
             env=self.env,
             stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            start_new_session=True,  # see forward_interrupt
+            # Its own process group, not its own session: a new session is a new scheduler
+            # autogroup on Linux, where `nice` then ranks it only against itself (lower_priority).
+            process_group=0,  # see forward_interrupt
         )
         with _RUNNING_LOCK:
             _RUNNING.add(process)

@@ -135,3 +135,19 @@ def test_a_repeated_lock_put_succeeds_but_another_clients_lock_still_fails():
         dynamodb.put_item(Item=theirs, **put)
     stored = dynamodb.get_item(TableName="locks", Key={"LockID": ours["LockID"]})["Item"]
     assert stored == ours
+
+
+@mock_aws
+def test_a_deleted_backup_plans_name_can_be_used_again_but_a_live_ones_cannot():
+    """deploy, destroy, deploy against one local AWS: the second deploy re-creates each plan."""
+    backup = boto3.client("backup", region_name=REGION)
+    plan = {"BackupPlanName": "daily", "Rules": [{"RuleName": "r", "TargetBackupVaultName": "Default"}]}
+    first = backup.create_backup_plan(BackupPlan=plan)["BackupPlanId"]
+    with pytest.raises(backup.exceptions.AlreadyExistsException):
+        backup.create_backup_plan(BackupPlan=plan)
+    backup.delete_backup_plan(BackupPlanId=first)
+    second = backup.create_backup_plan(BackupPlan=plan)["BackupPlanId"]
+    assert second != first
+    assert [p["BackupPlanId"] for p in backup.list_backup_plans()["BackupPlansList"]] == [second]
+    listed = backup.list_backup_plans(IncludeDeleted=True)["BackupPlansList"]
+    assert sorted(p["BackupPlanId"] for p in listed) == sorted([first, second])
