@@ -4,7 +4,9 @@ A stack starts as soon as every stack it depends on has succeeded, with at most 
 A stack that fails (or finds its state locked, or is interrupted) skips only the stacks that
 depend on it, directly or not; the others run to the end. Every line a stack's action prints is
 prefixed with `[stack]` and written whole, so concurrent stacks never interleave fragments. The
-run ends with a table of every stack's result and time.
+run ends with a table of every stack's result and time. Stacks on the graph's longest chain come
+first: they start first when several are ready, and the others run their tools at a lower CPU
+priority (chain_first).
 
 Ctrl-C (SIGINT, and SIGTERM as CI cancels send) is forwarded once per press to the running
 Terraform processes (scripts/toolchain.py), which stop at a safe point, persist their state and
@@ -37,6 +39,11 @@ SUCCESS = {OK, DRIFT, KEPT}
 # each stack's Terraform waits on AWS, not the CPU, so 2 cores are not the limit, but each holds
 # a Terraform plus an AWS provider process of a few hundred MB while planning.
 DEFAULT_JOBS = 4
+
+# How far below the run's own priority the stacks off the longest chain run their Terraform and
+# checkov. On 2 cores four stacks' plans and checkov gates compete for the CPU; the chain's stacks
+# are what the run waits for, the others have time to spare (see chain_first).
+OFF_CHAIN_NICENESS = 5
 
 _interrupts = 0
 _interrupted = threading.Event()
@@ -193,6 +200,26 @@ def _first_error_line(message: str) -> str:
     return found if len(found) <= 160 else found[:157] + "..."
 
 
+def chain_first(deps: dict[str, set[str]]) -> tuple[dict[str, int], set[str]]:
+    """How many stacks each stack's longest chain holds (it, and what waits on it, on and on), and
+    the stacks on a longest chain of the whole graph, by count, before any time is known.
+
+    A ready stack with more after it starts first, and only the stacks on a longest chain keep
+    the run's CPU priority: Terraform's own waits overlap, but its plans and checkov's scans are
+    CPU, and a stack off the chain can take longer without making the run longer. With no edges
+    (plan and drift) every stack is its own longest chain, so none is lowered.
+    """
+    after = {name: {other for other, up in deps.items() if name in up} for name in deps}
+    below: dict[str, int] = {}  # the stack and the longest chain waiting on it
+    above: dict[str, int] = {}  # the stack and the longest chain it waits on
+    for name in reversed(list(TopologicalSorter(deps).static_order())):
+        below[name] = 1 + max((below[n] for n in after[name]), default=0)
+    for name in TopologicalSorter(deps).static_order():
+        above[name] = 1 + max((above[d] for d in deps[name]), default=0)
+    longest = max(below.values(), default=0)
+    return below, {name for name in deps if above[name] + below[name] - 1 == longest}
+
+
 def run(
     order: list[str],
     deps: dict[str, set[str]],
@@ -206,6 +233,7 @@ def run(
         deps = {name: {other for other in order if name in deps.get(other, set())} for name in order}
     deps = {name: set(deps.get(name, set())) & set(order) for name in order}
     result = Run(order=list(order), deps=deps, jobs=jobs, outcomes={n: Outcome() for n in order})
+    chain_length, on_chain = chain_first(deps)
     started = time.monotonic()
     streams = (sys.stdout, sys.stderr)
     sys.stdout, sys.stderr = _PrefixedStream(streams[0]), _PrefixedStream(streams[1])
@@ -216,7 +244,8 @@ def run(
         begin = time.monotonic()
         status, note = OK, ""
         try:
-            status = action(name) or OK
+            with toolchain.lower_priority(0 if name in on_chain else OFF_CHAIN_NICENESS):
+                status = action(name) or OK
         except toolchain.StateLocked as exc:
             status, note = LOCKED, f"lock {exc.lock_id}"
             print(f"error: {exc}")
@@ -237,7 +266,7 @@ def run(
         _local.prefix = None
         return Outcome(status, seconds, begin - started, note)
 
-    pending = list(order)
+    pending = sorted(order, key=lambda name: -chain_length[name])  # stable: ties keep their order
     running: dict[Future, str] = {}
     try:
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="stack") as pool:
@@ -260,7 +289,8 @@ def run(
                         pending.remove(name)
                         result.outcomes[name].status = RUNNING
                         after = f" (after {', '.join(sorted(deps[name]))})" if deps[name] else ""
-                        print(f"[{name}] started{after}")
+                        lowered = "" if name in on_chain else f"; off the longest chain, at nice +{OFF_CHAIN_NICENESS}"
+                        print(f"[{name}] started{after}{lowered}")
                         running[pool.submit(work, name)] = name
                 if not running:
                     if pending:  # only possible with a cycle, which the manifest cannot hold

@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scripts import manifest
+from scripts import manifest, toolchain
 from scripts.paths import PLAN_ROOT, REPO_ROOT, SCAN_ROOT
 
 CHECKOV = Path(os.environ.get("CHECKOV_BIN", REPO_ROOT / ".build" / "checkov" / "bin" / "checkov"))
@@ -75,7 +75,7 @@ def run_checkov(files: list[Path], *, framework: str, report_name: str) -> ScanR
     ]
     for f in files:
         args += ["--file", str(f)]
-    completed = subprocess.run(args, capture_output=True, text=True, check=False, cwd=REPO_ROOT)
+    completed = subprocess.run(toolchain.prioritized(args), capture_output=True, text=True, check=False, cwd=REPO_ROOT)
     (report_dir / "checkov.log").write_text(completed.stdout + completed.stderr)
     results_file = report_dir / "results_json.json"
     if completed.returncode != 0 or not results_file.is_file():

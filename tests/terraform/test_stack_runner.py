@@ -178,6 +178,7 @@ def test_ctrl_c_stops_terraform_cleanly_and_the_next_run_carries_on(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        process_group=0,  # the foreground group of a terminal, with ops as its leader
     )
     lock_info = tmp_path / "state" / ".local-c.tfstate.lock.info"
     deadline = time.monotonic() + 120
@@ -186,7 +187,9 @@ def test_ctrl_c_stops_terraform_cleanly_and_the_next_run_carries_on(tmp_path):
     assert lock_info.is_file(), "local-c's destroy never started"
     time.sleep(2)  # into the provisioner
     started = time.monotonic()
-    interrupted.send_signal(signal.SIGINT)  # to ops only: it must pass it on to Terraform
+    # As a terminal's Ctrl-C: to the whole foreground group. Terraform, in a group of its own,
+    # hears only the one SIGINT ops passes on (a second would make it stop at once, lock held).
+    os.killpg(interrupted.pid, signal.SIGINT)
     out, err = interrupted.communicate(timeout=120)
     assert time.monotonic() - started < 45, "Terraform was not told to stop"
     assert interrupted.returncode == 130, out + err

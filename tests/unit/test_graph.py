@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
 
-from scripts import graph
+from scripts import graph, toolchain
 
 # a -> b -> c, a -> d, a -> e -> f  (upstreams on the right of each arrow's tail)
 DEPS = {"a": set(), "b": {"a"}, "c": {"b"}, "d": {"a"}, "e": {"a"}, "f": {"e"}}
@@ -100,6 +103,35 @@ def test_lines_of_concurrent_stacks_are_whole_and_prefixed(capsys):
     for line in body:
         prefix, rest = line.split("] ", 1)
         assert rest.endswith(prefix.lstrip("[")), line
+
+
+def test_stacks_off_the_longest_chain_run_their_tools_at_a_lower_cpu_priority(capsys):
+    """a > b > c and a > e > f are the longest chains; d waits on a and nothing waits on d."""
+
+    def niceness_of_a_tool_started_by(name: str) -> str:
+        probe = [sys.executable, "-c", "import os; print(os.nice(0))"]
+        print(subprocess.run(toolchain.prioritized(probe), capture_output=True, text=True, check=True).stdout.strip())
+        return graph.OK
+
+    own = os.nice(0)
+    graph.run(ORDER, DEPS, niceness_of_a_tool_started_by, jobs=3)
+    out = capsys.readouterr().out
+    reports = [line[1:].split("] ", 1) for line in out.splitlines() if line.startswith("[")]
+    seen = {name: int(said) for name, said in reports if said.isdigit()}
+    lowered = min(own + graph.OFF_CHAIN_NICENESS, 19)
+    assert seen == {"a": own, "b": own, "c": own, "d": lowered, "e": own, "f": own}
+    assert f"[d] started (after a); off the longest chain, at nice +{graph.OFF_CHAIN_NICENESS}" in out
+    assert "[b] started (after a)\n" in out
+    # Outside a lowered stack, a tool runs as the caller does.
+    assert toolchain.prioritized(["terraform", "plan"]) == ["terraform", "plan"]
+
+
+def test_ready_stacks_start_longest_chain_first_and_without_edges_none_is_lowered():
+    started: list[str] = []
+    graph.run(ORDER, DEPS, lambda n: started.append(n) or graph.OK, jobs=1)
+    assert started == ["a", "b", "e", "c", "d", "f"]  # after a: b and e have a stack after them, d not
+    lengths, on_chain = graph.chain_first({name: set() for name in ORDER})  # plan and drift
+    assert on_chain == set(ORDER) and set(lengths.values()) == {1}
 
 
 def test_longest_chain_is_the_heaviest_path():

@@ -72,3 +72,23 @@ def test_with_an_unpacked_mirror_there_is_no_shared_cache_to_race_on(tmp_path, m
         assert "plugin_cache_dir" not in text and f'path    = "{mirror}"' in text
     finally:
         toolchain.find_provider_mirror.cache_clear()
+
+
+def test_terraform_runs_in_its_own_group_of_the_callers_session_at_the_threads_priority(tmp_path):
+    """Its own process group: a terminal's Ctrl-C (sent to the foreground group) reaches only
+    Python, which passes one on. The caller's session: on Linux a new session is a new scheduler
+    autogroup, in which `nice` ranks a process only against itself, so lowering a stack off the
+    longest chain did nothing while each Terraform had a session of its own."""
+    import os
+    import sys
+
+    tf = toolchain.Terraform(tmp_path, log_dir=tmp_path)
+    tf.binary = sys.executable  # a stand-in that reports where it runs
+    probe = ("-c", "import os; print(os.getpid(), os.getpgid(0), os.getsid(0), os.nice(0))")
+    pid, group, session, niceness = map(int, tf.run(*probe).stdout.split())
+    assert group == pid and group != os.getpgid(0)
+    assert session == os.getsid(0)
+    assert niceness == os.nice(0)
+    with toolchain.lower_priority(3):
+        assert int(tf.run(*probe).stdout.split()[3]) == min(os.nice(0) + 3, 19)
+    assert int(tf.run(*probe).stdout.split()[3]) == os.nice(0)
