@@ -274,21 +274,101 @@ PATCHES = (
 )
 
 
+def _attempt(environ: dict) -> int:
+    """The SDK's attempt number of this request (`amz-sdk-request: attempt=2; max=25`), 1 if unsaid."""
+    for part in environ.get("HTTP_AMZ_SDK_REQUEST", "").split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == "attempt" and value.isdigit():
+            return int(value)
+    return 1
+
+
+def _call_name(environ: dict) -> str:
+    """`service region METHOD path [target]`, from the signature's scope: enough to find the call."""
+    scope = environ.get("HTTP_AUTHORIZATION", "").partition("Credential=")[2].split(",")[0].split("/")
+    where = f"{scope[3]} {scope[2]} " if len(scope) > 3 else ""
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    return f"{where}{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}" + (f" {target}" if target else "")
+
+
+class _Answered:
+    """The answers to the changing calls this server completed, by the SDK's invocation id (the
+    same on every attempt of one call), so a retried attempt gets the answer its first one got."""
+
+    KEEP = 4096  # calls: minutes of a deploy, far longer than the SDK retries one for
+    LARGEST = 64 * 1024  # bytes: EC2's reads are POSTs too, and some answer megabytes; reads may run twice
+
+    def __init__(self) -> None:
+        from collections import OrderedDict
+
+        self._answers: OrderedDict[str, tuple[str, list, bytes]] = OrderedDict()
+
+    def get(self, invocation: str) -> tuple[str, list, bytes] | None:
+        return self._answers.get(invocation)
+
+    def keep(self, invocation: str, answer: tuple[str, list, bytes]) -> None:
+        if len(answer[2]) > self.LARGEST:
+            return
+        self._answers[invocation] = answer
+        while len(self._answers) > self.KEEP:
+            self._answers.popitem(last=False)
+
+
 def _serialize_requests() -> None:
-    """Handle one request at a time. moto's backends are plain Python objects without locks, and
-    stacks now deploy in parallel: a Terraform apply then failed on its own DynamoDB state lock
-    (PutItem answered ConditionalCheckFailed for the item it had just written) while another
-    stack's lock calls ran beside it. Connections stay concurrent; only the handlers take turns.
-    Terraform's waits are client-side sleeps, so the stacks still overlap where the time goes."""
+    """Handle one request at a time, and answer a retried call as its first attempt was answered.
+
+    One at a time: moto's backends are plain Python objects without locks, and stacks deploy in
+    parallel: a Terraform apply then failed on its own DynamoDB state lock (PutItem answered
+    ConditionalCheckFailed for the item it had just written) while another stack's lock calls ran
+    beside it. Connections stay concurrent; only the handlers take turns. Terraform's waits are
+    client-side sleeps, so the stacks still overlap where the time goes.
+
+    Retries: the SDK sends a call again (attempt 2, same invocation id) when it did not read the
+    answer to the first attempt, which this server had completed: a CreateSubnet then failed with
+    InvalidSubnet.Conflict against the subnet its own first attempt made, and the stack with it.
+    A changing call (not GET or HEAD) that was answered below 500 is answered the same way again,
+    and the log says so; anything else runs again, as AWS would run it.
+    """
     import moto.server as server
 
     run_simple = server.run_simple
     turn = threading.Lock()
+    answered = _Answered()
 
     def serialized(app):
         def handle(environ, start_response):
+            invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID", "")
+            attempt = _attempt(environ)
+            changing = environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
             with turn:
-                return list(app(environ, start_response))
+                earlier = answered.get(invocation) if invocation and attempt > 1 else None
+                if earlier is not None:
+                    status, headers, body = earlier
+                    print(
+                        f"retried attempt {attempt} of call {invocation} ({_call_name(environ)}): "
+                        f"answered as its first attempt was ({status})",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    start_response(status, headers)
+                    return [body]
+                if attempt > 1:
+                    print(
+                        f"retried attempt {attempt} of call {invocation} ({_call_name(environ)}): "
+                        "no answer kept, handled again",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                seen: dict = {}
+
+                def keep_status(status, headers, exc_info=None):
+                    seen["status"], seen["headers"] = status, list(headers)
+                    return start_response(status, headers, exc_info)
+
+                body = list(app(environ, keep_status))
+                if invocation and changing and seen and int(seen["status"].split()[0]) < 500:
+                    answered.keep(invocation, (seen["status"], seen["headers"], b"".join(body)))
+                return body
 
         return handle
 

@@ -151,3 +151,38 @@ def test_a_deleted_backup_plans_name_can_be_used_again_but_a_live_ones_cannot():
     assert [p["BackupPlanId"] for p in backup.list_backup_plans()["BackupPlansList"]] == [second]
     listed = backup.list_backup_plans(IncludeDeleted=True)["BackupPlansList"]
     assert sorted(p["BackupPlanId"] for p in listed) == sorted([first, second])
+
+
+def test_a_retried_call_gets_its_first_attempts_answer_and_a_new_call_runs_again(monkeypatch, capfd):
+    """The SDK resends a call whose answer it did not read (same invocation id, attempt 2). Run
+    again, a CreateSubnet met the subnet its first attempt made (InvalidSubnet.Conflict)."""
+    import re
+
+    import moto.server
+    from werkzeug.test import Client
+
+    captured = {}
+    monkeypatch.setattr(moto.server, "run_simple", lambda host, port, app, **options: captured.update(app=app))
+    moto_server._serialize_requests()
+    moto.server.run_simple("127.0.0.1", 0, moto.server.DomainDispatcherApplication(moto.server.create_backend_app))
+    client = Client(captured["app"])
+    scope = "Credential=test/20261203/us-east-2/ec2/aws4_request, SignedHeaders=host, Signature=x"
+    headers = {"Authorization": f"AWS4-HMAC-SHA256 {scope}", "Host": "ec2.us-east-2.amazonaws.com"}
+
+    def call(action: str, invocation: str, attempt: int, **params: str):
+        sdk = {"amz-sdk-invocation-id": invocation, "amz-sdk-request": f"attempt={attempt}; max=25"}
+        body = {"Action": action, "Version": "2016-11-15", **params}
+        return client.post("/", data=body, headers={**headers, **sdk})
+
+    vpc = re.search(r"<vpcId>(vpc-\w+)</vpcId>", call("CreateVpc", "v", 1, CidrBlock="10.9.0.0/16").get_data(True))[1]
+    first = call("CreateSubnet", "s", 1, VpcId=vpc, CidrBlock="10.9.64.0/20")
+    retried = call("CreateSubnet", "s", 2, VpcId=vpc, CidrBlock="10.9.64.0/20")
+    assert first.status_code == retried.status_code == 200
+    assert retried.get_data() == first.get_data()  # the same subnet, not a second one
+    said = "retried attempt 2 of call s (ec2 us-east-2 POST /): answered as its first attempt was (200 OK)"
+    assert said in capfd.readouterr().err
+    subnets = call("DescribeSubnets", "d", 1, **{"Filter.1.Name": "vpc-id", "Filter.1.Value.1": vpc}).get_data(True)
+    assert subnets.count("<subnetId>") == 1
+    # Another call with the same parameters is a new call: AWS refuses it, and so does this.
+    again = call("CreateSubnet", "s2", 1, VpcId=vpc, CidrBlock="10.9.64.0/20")
+    assert again.status_code == 400 and "InvalidSubnet.Conflict" in again.get_data(True)
