@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections import OrderedDict
 
 
 def _patch_s3_delete_marker_dispose() -> None:
@@ -299,8 +300,6 @@ class _Answered:
     LARGEST = 64 * 1024  # bytes: EC2's reads are POSTs too, and some answer megabytes; reads may run twice
 
     def __init__(self) -> None:
-        from collections import OrderedDict
-
         self._answers: OrderedDict[str, tuple[str, list, bytes]] = OrderedDict()
 
     def get(self, invocation: str) -> tuple[str, list, bytes] | None:
@@ -342,23 +341,21 @@ def _serialize_requests() -> None:
             changing = environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
             with turn:
                 earlier = answered.get(invocation) if invocation and attempt > 1 else None
+                if attempt > 1:
+                    done = (
+                        f"answered as its first attempt was ({earlier[0]})"
+                        if earlier
+                        else "no answer kept, handled again"
+                    )
+                    print(
+                        f"retried attempt {attempt} of call {invocation} ({_call_name(environ)}): {done}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                 if earlier is not None:
                     status, headers, body = earlier
-                    print(
-                        f"retried attempt {attempt} of call {invocation} ({_call_name(environ)}): "
-                        f"answered as its first attempt was ({status})",
-                        file=sys.stderr,
-                        flush=True,
-                    )
                     start_response(status, headers)
                     return [body]
-                if attempt > 1:
-                    print(
-                        f"retried attempt {attempt} of call {invocation} ({_call_name(environ)}): "
-                        "no answer kept, handled again",
-                        file=sys.stderr,
-                        flush=True,
-                    )
                 seen: dict = {}
 
                 def keep_status(status, headers, exc_info=None):
