@@ -210,11 +210,12 @@ def chain_first(deps: dict[str, set[str]]) -> tuple[dict[str, int], set[str]]:
     (plan and drift) every stack is its own longest chain, so none is lowered.
     """
     after = {name: {other for other, up in deps.items() if name in up} for name in deps}
+    upstream_first = list(TopologicalSorter(deps).static_order())
     below: dict[str, int] = {}  # the stack and the longest chain waiting on it
     above: dict[str, int] = {}  # the stack and the longest chain it waits on
-    for name in reversed(list(TopologicalSorter(deps).static_order())):
+    for name in reversed(upstream_first):
         below[name] = 1 + max((below[n] for n in after[name]), default=0)
-    for name in TopologicalSorter(deps).static_order():
+    for name in upstream_first:
         above[name] = 1 + max((above[d] for d in deps[name]), default=0)
     longest = max(below.values(), default=0)
     return below, {name for name in deps if above[name] + below[name] - 1 == longest}
